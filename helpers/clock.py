@@ -1,0 +1,102 @@
+"""The lab clock: the one notion of "now" shared by the data plane and moto.
+
+On the moto target the clock follows wall time until it is frozen. Frozen, it stands still
+until a notebook advances it, so throttling, caching and TTL lessons are exact. Freezing
+uses time-machine to move the whole process's ``time.time()`` and ``datetime.now()``, so
+moto's own timestamps (and the tokens it issues) agree with the data plane.
+
+Only wall-clock readings are virtual: ``time.monotonic()`` and ``time.perf_counter()``
+stay real, so latencies and time-outs are still measured in real time.
+
+On the aws target the service runs on real time: ``freeze`` is ignored (with a note) and
+``advance`` really waits, so a notebook runs unchanged on both targets.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+
+import time_machine
+
+TimeLike = str | float | int | _dt.datetime | None
+
+
+def _to_epoch(at: TimeLike) -> float:
+    if at is None:
+        return time.time()
+    if isinstance(at, (int, float)):
+        return float(at)
+    if isinstance(at, str):
+        at = _dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=_dt.UTC)
+    return at.timestamp()
+
+
+class LabClock:
+    """Virtual clock for the moto target (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._traveller: time_machine.travel | None = None
+        self._coordinates: time_machine.Coordinates | None = None
+
+    @property
+    def frozen(self) -> bool:
+        return self._coordinates is not None
+
+    def now(self) -> float:
+        """Seconds since the epoch, as the lab sees them."""
+        return time.time()
+
+    def datetime(self) -> _dt.datetime:
+        return _dt.datetime.fromtimestamp(self.now(), tz=_dt.UTC)
+
+    def freeze(self, at: TimeLike = None) -> float:
+        """Stop the clock at ``at`` (ISO 8601 text, epoch seconds or datetime; default: now)."""
+        target = _to_epoch(at)
+        if self._coordinates is not None:
+            self._coordinates.move_to(target)
+        else:
+            self._traveller = time_machine.travel(target, tick=False)
+            self._coordinates = self._traveller.start()
+        return target
+
+    def advance(self, seconds: float) -> float:
+        """Move a frozen clock forward by ``seconds`` and return the new time."""
+        if seconds < 0:
+            raise ValueError("the lab clock only moves forward")
+        if self._coordinates is None:
+            raise RuntimeError(
+                "lab.clock.advance() needs a frozen clock: call lab.clock.freeze() first"
+            )
+        self._coordinates.shift(seconds)
+        return self.now()
+
+    def unfreeze(self) -> None:
+        """Return to wall time."""
+        if self._traveller is not None:
+            self._traveller.stop()
+        self._traveller = None
+        self._coordinates = None
+
+    def __repr__(self) -> str:
+        state = "frozen" if self.frozen else "following wall time"
+        return f"<LabClock {state} at {self.datetime().isoformat()}>"
+
+
+class RealClock(LabClock):
+    """The aws target's clock: real time only; ``advance`` waits for real."""
+
+    def freeze(self, at: TimeLike = None) -> float:
+        print("(aws target: a real account runs on real time, so the clock is not frozen)")
+        return self.now()
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError("the lab clock only moves forward")
+        time.sleep(seconds)
+        return self.now()
+
+    def unfreeze(self) -> None:
+        return None

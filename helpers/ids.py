@@ -1,0 +1,30 @@
+"""Seeded identifiers for the data plane (request ids, connection ids, ...).
+
+Nothing in the request path calls ``uuid`` or module-level ``random``: every id comes from
+an ``IdSource`` seeded when the lab starts, so notebook outputs repeat run after run.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import uuid
+
+
+class IdSource:
+    def __init__(self, seed: int = 0) -> None:
+        self._rng = random.Random(seed)
+
+    def reseed(self, seed: int) -> None:
+        self._rng.seed(seed)
+
+    def uuid4(self) -> str:
+        """A version-4 shaped UUID, as API Gateway and Lambda use for request ids."""
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def token(self, nbytes: int = 10) -> str:
+        """Base64 text such as an ``extendedRequestId`` (``"JaxQjEw1IAMFlmQ="``)."""
+        return base64.b64encode(self._rng.getrandbits(nbytes * 8).to_bytes(nbytes, "big")).decode()
+
+    def hex(self, length: int) -> str:
+        return f"{self._rng.getrandbits(length * 4):0{length}x}"
