@@ -1,0 +1,81 @@
+"""The one invocation context every pipeline step reads and writes.
+
+Its records are named after the boxes of the API Gateway console's method execution view:
+method request → integration request → integration response → method response.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import GatewayError
+from .http import HttpRequest, HttpResponse
+from .snapshot import MethodConfig, RestSnapshot
+from .trace import Trace
+
+
+@dataclass(slots=True)
+class MethodRequest:
+    """The client's request as API Gateway understood it (after parsing)."""
+
+    method: str
+    #: decoded resource path without the stage, e.g. "/pets/1"
+    path: str
+    headers: dict[str, list[str]]  # names as sent (or as the endpoint type rewrote them)
+    query: dict[str, list[str]]
+    body: bytes
+    path_params: dict[str, str] = field(default_factory=dict)
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        for key, values in self.headers.items():
+            if key.lower() == name:
+                return values[-1]
+        return None
+
+
+@dataclass(slots=True)
+class StageView:
+    """The live stage settings (not frozen: stage variables change without a redeploy)."""
+
+    name: str
+    deployment_id: str
+    variables: dict[str, str]
+    method_settings: dict[str, Any]
+    access_log_settings: dict[str, Any] | None
+    raw: Any = None
+
+
+@dataclass(slots=True)
+class InvocationContext:
+    request: HttpRequest
+    request_id: str
+    extended_request_id: str
+    #: lab clock at arrival (epoch seconds) and a real-time stamp for latencies
+    request_time: float
+    started: float
+    account_id: str
+    region: str
+    #: the DataPlane serving this request (snapshots, Lambda runtime, metrics)
+    plane: Any
+    api_id: str = ""
+    api_type: str = "REST"
+    endpoint_type: str = "EDGE"
+    source_vpce: str | None = None
+    stage: StageView | None = None
+    deployment: RestSnapshot | None = None
+    method_request: MethodRequest | None = None
+    route: MethodConfig | None = None
+    resource_path: str = ""
+    #: what the integration was sent (e.g. the Lambda event) and answered
+    integration_request: Any = None
+    integration_response: Any = None
+    integration_latency_ms: float | None = None
+    integration_status: int | None = None
+    method_response: HttpResponse | None = None
+    error: GatewayError | None = None
+    trace: Trace = None  # type: ignore[assignment]
+    #: $context.authorizer.* and $context.identity.* extras set by later steps
+    authorizer: dict[str, Any] | None = None
+    identity: dict[str, Any] = field(default_factory=dict)

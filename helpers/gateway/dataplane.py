@@ -1,0 +1,92 @@
+"""The data plane: answers requests to deployed stages as API Gateway would."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from . import control_plane
+from .context import InvocationContext
+from .http import HttpRequest, HttpResponse
+from .metrics import MetricsRecorder
+from .pipeline import Pipeline
+from .pipelines import REST
+from .snapshots import Snapshots
+from .trace import Trace, TraceLog
+
+_PUBLIC = re.compile(
+    r"^([a-z0-9]+)(?:-(vpce-[a-z0-9]+))?\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$"
+)
+_VPCE = re.compile(r"^(vpce-[a-z0-9]+)-[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.vpce\.amazonaws\.com$")
+
+
+class UnknownApi(LookupError):
+    """No API answers at this host name (on AWS: the name does not resolve)."""
+
+
+class DataPlane:
+    def __init__(
+        self, *, clock: Any, ids: Any, runtime: Any, account_id: str = "123456789012"
+    ) -> None:
+        self.clock = clock
+        self.ids = ids
+        self.runtime = runtime
+        self.account_id = account_id
+        self.snapshots = Snapshots()
+        self.traces = TraceLog()
+        self.metrics = MetricsRecorder()
+        self.pipelines: dict[str, Pipeline] = {"REST": REST}
+
+    def resolve(self, request: HttpRequest) -> tuple[str, str, str | None]:
+        """(api id, region, VPC endpoint id or None) from the host the client called."""
+        host = request.host.split(":")[0].lower()
+        found = _PUBLIC.match(host)
+        if found:
+            return found.group(1), found.group(3), found.group(2)
+        found = _VPCE.match(host)
+        if found:
+            api_id = request.header("x-apigw-api-id")
+            if not api_id:
+                raise UnknownApi(f"{host}: a VPC endpoint name needs an x-apigw-api-id header")
+            return api_id, found.group(2), found.group(1)
+        raise UnknownApi(f"{host} is not an execute-api host name")
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        """Answer one request. Raises :class:`UnknownApi` when no API has that host name."""
+        api_id, region, vpce = self.resolve(request)
+        api = control_plane.rest_api(self.account_id, region, api_id)
+        if api is None:
+            raise UnknownApi(f"no REST API with id {api_id!r} in {region}")
+        request_id = self.ids.uuid4()
+        ctx = InvocationContext(
+            request=request,
+            request_id=request_id,
+            extended_request_id=self.ids.token(10),
+            request_time=self.clock.now(),
+            started=time.perf_counter(),
+            account_id=self.account_id,
+            region=region,
+            plane=self,
+            api_id=api_id,
+            api_type="REST",
+            endpoint_type=((api.endpoint_configuration or {}).get("types") or ["EDGE"])[0],
+            source_vpce=vpce,
+            trace=Trace(request_id, api_id=api_id),
+        )
+        self.pipelines["REST"].run(ctx)
+        assert ctx.method_response is not None
+        return ctx.method_response
+
+    @staticmethod
+    def latency_ms(ctx: InvocationContext) -> float:
+        return (time.perf_counter() - ctx.started) * 1000
+
+    def flush(self) -> None:
+        """Write buffered metrics into the target (called before anything reads them)."""
+        self.metrics.flush()
+
+    def reset(self) -> None:
+        self.snapshots.clear()
+        self.traces.clear()
+        self.metrics = MetricsRecorder()

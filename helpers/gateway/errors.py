@@ -1,0 +1,117 @@
+"""Errors are gateway responses: one exception type per API Gateway response type.
+
+Each carries the default status, the default message and the ``x-amzn-ErrorType`` header
+AWS sends (see ../shared/reference/aws-behavior.md, section 6). One renderer
+(:mod:`helpers.gateway.steps.respond`) turns any of them into the HTTP answer, honouring a
+customised gateway response where the deployment has one.
+
+Facts marked [unc] in the reference are kept here, in one table, so they are easy to change.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class GatewayError(Exception):
+    """A request that API Gateway answers itself, without (or instead of) the integration."""
+
+    response_type: ClassVar[str] = "DEFAULT_4XX"
+    status: ClassVar[int] = 400
+    error_type: ClassVar[str | None] = None
+    default_message: ClassVar[str | None] = None
+    # Some answers (integration failures) come with a fixed body that is not the
+    # gateway-response template; ``body`` overrides the template when set.
+    body: ClassVar[bytes | None] = None
+    #: the JSON key of the default body; ACCESS_DENIED captures show "Message" [unc]
+    message_key: ClassVar[str] = "message"
+
+    def __init__(self, message: str | None = None, *, reason: str = "") -> None:
+        self.message = self.default_message if message is None else message
+        #: why the emulator decided this, for the trace (not sent to the client)
+        self.reason = reason
+        super().__init__(reason or self.message or self.response_type)
+
+
+class MissingAuthenticationToken(GatewayError):
+    """No deployed resource/method matches (or an unknown stage): 403, not 404."""
+
+    response_type = "MISSING_AUTHENTICATION_TOKEN"
+    status = 403
+    error_type = "MissingAuthenticationTokenException"
+    default_message = "Missing Authentication Token"
+
+
+class Forbidden(GatewayError):
+    """Generic 403, e.g. a private API called from outside a VPC endpoint. [unc]"""
+
+    response_type = "DEFAULT_4XX"
+    status = 403
+    error_type = "ForbiddenException"
+    default_message = "Forbidden"
+
+
+class AccessDenied(GatewayError):
+    """A resource policy (or authorizer policy) denied the call.
+
+    Captured AWS answers spell the key ``"Message"`` and mask the account id
+    (``********9012``); Knowledge Center articles print ``"message"``. [unc]
+    """
+
+    response_type = "ACCESS_DENIED"
+    status = 403
+    error_type = "AccessDeniedException"
+    default_message = "User is not authorized to access this resource"
+    message_key = "Message"
+
+
+class RequestTooLarge(GatewayError):
+    """Payload over 10 MB, or request headers over 10,240 bytes. Body text [unc]."""
+
+    response_type = "REQUEST_TOO_LARGE"
+    status = 413
+    error_type = "RequestTooLargeException"
+    default_message = "Request Too Long"
+
+
+class NotFound(GatewayError):
+    """HTTP APIs: no route and no $default route."""
+
+    response_type = "RESOURCE_NOT_FOUND"
+    status = 404
+    error_type = "NotFoundException"
+    default_message = "Not Found"
+
+
+class IntegrationTimeout(GatewayError):
+    """The integration did not answer within ``timeoutInMillis`` (default 29 s)."""
+
+    response_type = "INTEGRATION_TIMEOUT"
+    status = 504
+    error_type = "InternalServerErrorException"
+    default_message = "Endpoint request timed out"
+    body = b'{"message": "Endpoint request timed out"}'
+
+
+class IntegrationFailure(GatewayError):
+    """Malformed Lambda proxy response or a function error: 502."""
+
+    response_type = "INTEGRATION_FAILURE"
+    status = 502
+    error_type = "InternalServerErrorException"
+    default_message = "Internal server error"
+    body = b'{"message": "Internal server error"}'
+
+
+class InternalServerError(GatewayError):
+    """API Gateway could not call the integration (e.g. no lambda:InvokeFunction permission)."""
+
+    response_type = "API_CONFIGURATION_ERROR"
+    status = 500
+    error_type = "InternalServerErrorException"
+    default_message = "Internal server error"
+    body = b'{"message": "Internal server error"}'
+
+
+class EmulatorLimitation(Exception):
+    """Something the emulator cannot do faithfully. Raised loudly, never answered quietly."""

@@ -1,0 +1,1 @@
+"""Integrations: what API Gateway calls once a request is routed and allowed."""

@@ -1,0 +1,195 @@
+"""Lambda proxy integration (``AWS_PROXY``), payload format 1.0 (reference §4.1, §4.2)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from typing import Any
+
+from ..context import InvocationContext
+from ..errors import IntegrationFailure, InternalServerError
+from ..http import HttpResponse
+from . import lambda_invoke
+
+_RESPONSE_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
+
+
+def clf_time(epoch: float) -> str:
+    """``04/Mar/2020:19:15:17 +0000``, the requestTime format."""
+    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(epoch))
+
+
+def is_binary(content_type: str | None, binary_media_types: list[str]) -> bool:
+    if not content_type or not binary_media_types:
+        return False
+    main = content_type.split(";")[0].strip().lower()
+    for pattern in binary_media_types:
+        pattern = pattern.lower().replace("~1", "/")
+        if pattern == "*/*" or pattern == main:
+            return True
+        if pattern.endswith("/*") and main.startswith(pattern[:-1]):
+            return True
+    return False
+
+
+def identity(ctx: InvocationContext) -> dict[str, Any]:
+    mreq = ctx.method_request
+    assert mreq is not None
+    out: dict[str, Any] = {
+        "cognitoIdentityPoolId": None,
+        "accountId": None,
+        "cognitoIdentityId": None,
+        "caller": None,
+        "sourceIp": ctx.request.source_ip,
+        "principalOrgId": None,
+        "accessKey": None,
+        "cognitoAuthenticationType": None,
+        "cognitoAuthenticationProvider": None,
+        "userArn": None,
+        "userAgent": mreq.header("user-agent"),
+        "user": None,
+    }
+    if ctx.source_vpce:
+        out["vpceId"] = ctx.source_vpce
+    out.update(ctx.identity)
+    return out
+
+
+def request_context(ctx: InvocationContext) -> dict[str, Any]:
+    mreq = ctx.method_request
+    assert mreq is not None and ctx.stage is not None and ctx.route is not None
+    rc: dict[str, Any] = {
+        "resourceId": ctx.route.resource_id,
+        "resourcePath": ctx.resource_path,
+        "httpMethod": mreq.method,
+        "extendedRequestId": ctx.extended_request_id,
+        "requestTime": clf_time(ctx.request_time),
+        "path": f"/{ctx.stage.name}{mreq.path}",
+        "accountId": ctx.account_id,
+        "protocol": "HTTP/1.1",
+        "stage": ctx.stage.name,
+        "domainPrefix": ctx.api_id,
+        "requestTimeEpoch": int(ctx.request_time * 1000),
+        "requestId": ctx.request_id,
+        "identity": identity(ctx),
+        "domainName": f"{ctx.api_id}.execute-api.{ctx.region}.amazonaws.com",
+        "apiId": ctx.api_id,
+    }
+    if ctx.authorizer is not None:
+        rc["authorizer"] = ctx.authorizer
+    return rc
+
+
+def build_event(ctx: InvocationContext) -> dict[str, Any]:
+    """The payload 1.0 event, with every key a real REST proxy event has."""
+    mreq = ctx.method_request
+    assert mreq is not None and ctx.stage is not None and ctx.deployment is not None
+    headers = mreq.headers
+    query = mreq.query
+    body: str | None = None
+    b64 = False
+    if mreq.body:
+        binary_types = ctx.deployment.api.get("binaryMediaTypes") or []
+        if is_binary(mreq.header("content-type"), binary_types):
+            body, b64 = base64.b64encode(mreq.body).decode(), True
+        else:
+            body = mreq.body.decode("utf-8", errors="replace")
+    return {
+        "resource": ctx.resource_path,
+        "path": mreq.path,
+        "httpMethod": mreq.method,
+        "headers": {k: v[-1] for k, v in headers.items()} if headers else None,
+        "multiValueHeaders": {k: list(v) for k, v in headers.items()} if headers else None,
+        "queryStringParameters": {k: v[-1] for k, v in query.items()} if query else None,
+        "multiValueQueryStringParameters": {k: list(v) for k, v in query.items()}
+        if query
+        else None,
+        "pathParameters": dict(mreq.path_params) if mreq.path_params else None,
+        "stageVariables": dict(ctx.stage.variables) if ctx.stage.variables else None,
+        "requestContext": request_context(ctx),
+        "body": body,
+        "isBase64Encoded": b64,
+    }
+
+
+def _malformed(why: str) -> IntegrationFailure:
+    return IntegrationFailure(
+        reason=f"Execution failed due to configuration error: Malformed Lambda proxy response ({why})"
+    )
+
+
+def _header_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    raise _malformed(f"header value {value!r} is not a string")
+
+
+def parse_response(payload: bytes) -> HttpResponse:
+    """Turn the function's answer into the method response, or raise the 502/500 AWS gives."""
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        raise _malformed("not JSON") from None
+    if not isinstance(data, dict):
+        raise _malformed(f"a {type(data).__name__}, not an object")
+    extra = set(data) - _RESPONSE_KEYS
+    if extra:
+        raise _malformed(f"unexpected keys {sorted(extra)}")
+    status = data.get("statusCode", 200)
+    if isinstance(status, str) and status.isdigit():
+        status = int(status)
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise _malformed(f"statusCode {status!r} is not an HTTP status")
+    merged: dict[str, list[str]] = {}
+    single = data.get("headers") or {}
+    multi = data.get("multiValueHeaders") or {}
+    if not isinstance(single, dict) or not isinstance(multi, dict):
+        raise _malformed("headers must be objects")
+    for name, value in single.items():
+        merged[name] = [_header_text(value)]
+    for name, values in multi.items():
+        if not isinstance(values, list):
+            raise _malformed(f"multiValueHeaders[{name!r}] is not a list")
+        merged[name] = [_header_text(v) for v in values]  # multiValueHeaders win
+    body = data.get("body")
+    if body is None:
+        raw = b""
+    elif isinstance(body, str):
+        raw = body.encode()
+    else:
+        raise _malformed("body is not a string")
+    if data.get("isBase64Encoded") and raw:
+        try:
+            raw = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise InternalServerError(reason="isBase64Encoded body is not valid base64") from None
+    headers = [(name, v) for name, values in merged.items() for v in values]
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        headers.insert(0, ("Content-Type", "application/json"))
+    return HttpResponse(status, headers, raw)
+
+
+def integrate(ctx: InvocationContext) -> None:
+    """AWS_PROXY: send the whole request to Lambda as an event; its answer is the response."""
+    assert ctx.route is not None
+    integration = ctx.route.integration or {}
+    event = build_event(ctx)
+    ctx.integration_request = event
+    result = lambda_invoke.invoke(ctx, event, integration)
+    ctx.integration_response = result
+    if result.function_error:
+        try:
+            err = json.loads(result.payload)
+            why = f"{err.get('errorType')}: {err.get('errorMessage')}"
+        except (ValueError, AttributeError):
+            why = "function error"
+        ctx.trace.add("integration", "function error", error=why)
+        raise IntegrationFailure(
+            reason=f"Lambda execution failed with status 200 due to customer function error: {why}"
+        )
+    ctx.method_response = parse_response(result.payload)
+    ctx.trace.add("integration", f"Lambda answered {ctx.method_response.status}")

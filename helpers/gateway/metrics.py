@@ -1,0 +1,106 @@
+"""CloudWatch metrics for the data plane (AWS/ApiGateway names and dimensions, §11).
+
+Recording a request costs one list append; the samples are aggregated per minute and
+written into the target's CloudWatch as statistic sets just before anything reads metrics
+(see :mod:`helpers.gateway.moto_hooks`), so a notebook reads them with the same
+``get_metric_statistics`` / ``get_metric_data`` calls it would use on AWS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import NamedTuple
+
+NAMESPACE = "AWS/ApiGateway"
+
+
+class Sample(NamedTuple):
+    account_id: str
+    region: str
+    api_name: str
+    stage: str
+    method: str
+    resource: str
+    minute: int  # epoch seconds, floored to the minute
+    status: int
+    latency_ms: float
+    integration_latency_ms: float | None
+    detailed: bool
+
+
+def metric_api_name(name: str, api_id: str) -> str:
+    """Non-ASCII characters are stripped from ApiName; the API id is used if none remain."""
+    cleaned = name.encode("ascii", "ignore").decode()
+    return cleaned or api_id
+
+
+class MetricsRecorder:
+    def __init__(self, flush_every: int = 50_000) -> None:
+        self._pending: list[Sample] = []
+        self._lock = threading.Lock()
+        self._flush_every = flush_every
+
+    def record(self, sample: Sample) -> None:
+        self._pending.append(sample)
+        if len(self._pending) >= self._flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        if not pending:
+            return
+        stats: dict[tuple, list[float]] = {}
+
+        def add(key: tuple, value: float) -> None:
+            s = stats.get(key)
+            if s is None:
+                stats[key] = [1, value, value, value]
+            else:
+                s[0] += 1
+                s[1] += value
+                s[2] = min(s[2], value)
+                s[3] = max(s[3], value)
+
+        for p in pending:
+            dim_sets = [(("ApiName", p.api_name),), (("ApiName", p.api_name), ("Stage", p.stage))]
+            if p.detailed:
+                dim_sets.append(
+                    (
+                        ("ApiName", p.api_name),
+                        ("Method", p.method),
+                        ("Resource", p.resource),
+                        ("Stage", p.stage),
+                    )
+                )
+            where = (p.account_id, p.region, p.minute)
+            for dims in dim_sets:
+                add((*where, "Count", dims, "Count"), 1.0)
+                add((*where, "4XXError", dims, "Count"), 1.0 if 400 <= p.status < 500 else 0.0)
+                add((*where, "5XXError", dims, "Count"), 1.0 if p.status >= 500 else 0.0)
+                add((*where, "Latency", dims, "Milliseconds"), p.latency_ms)
+                if p.integration_latency_ms is not None:
+                    add(
+                        (*where, "IntegrationLatency", dims, "Milliseconds"),
+                        p.integration_latency_ms,
+                    )
+        _publish(stats)
+
+
+def _publish(stats: dict[tuple, list[float]]) -> None:
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    by_target: dict[tuple[str, str], list[dict]] = {}
+    for (account, region, minute, name, dims, unit), (n, total, lo, hi) in stats.items():
+        by_target.setdefault((account, region), []).append(
+            {
+                "MetricName": name,
+                "Dimensions": [{"Name": k, "Value": v} for k, v in dims],
+                "Timestamp": dt.datetime.fromtimestamp(minute, tz=dt.UTC).replace(tzinfo=None),
+                "StatisticValues": {"SampleCount": n, "Sum": total, "Minimum": lo, "Maximum": hi},
+                "Unit": unit,
+            }
+        )
+    for (account, region), data in by_target.items():
+        cloudwatch_backends[account][region].put_metric_data(NAMESPACE, data)

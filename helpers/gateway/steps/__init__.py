@@ -1,0 +1,1 @@
+"""One module per pipeline step; each exposes ``step(ctx)`` (see helpers.gateway.pipeline)."""

@@ -1,0 +1,80 @@
+"""Endpoint type: what CloudFront (edge), the regional front end or a VPC endpoint
+(private) does to a request before API Gateway proper sees it (reference §7)."""
+
+from __future__ import annotations
+
+from ..context import InvocationContext
+from ..errors import Forbidden
+
+#: hop-by-hop and framing headers that never reach the integration
+_DROPPED = {"connection", "content-length", "keep-alive", "transfer-encoding"}
+#: a made-up but CloudFront-shaped edge address, so events look like the real thing
+CLOUDFRONT_IP = "130.176.1.10"
+
+
+def capitalize_header(name: str) -> str:
+    """``x-api-key`` → ``X-Api-Key``, as CloudFront forwards header names."""
+    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+
+
+def sort_cookies(value: str) -> str:
+    """CloudFront sorts cookies in natural order by name before forwarding them."""
+    cookies = [c.strip() for c in value.split(";") if c.strip()]
+    return "; ".join(sorted(cookies, key=lambda c: c.split("=", 1)[0]))
+
+
+def step(ctx: InvocationContext) -> None:
+    """Endpoint: edge capitalises header names and sorts cookies; private needs a VPC endpoint."""
+    mreq = ctx.method_request
+    assert mreq is not None and ctx.deployment is not None
+    kind = ctx.endpoint_type
+    headers: dict[str, list[str]] = {}
+    for name, values in mreq.headers.items():
+        if name.lower() in _DROPPED:
+            continue
+        if kind == "EDGE":
+            name = capitalize_header(name)
+            if name == "Cookie":
+                values = [sort_cookies(v) for v in values]
+        headers.setdefault(name, []).extend(values)
+
+    host = f"{ctx.api_id}.execute-api.{ctx.region}.amazonaws.com"
+    ip = ctx.request.source_ip
+    ids = ctx.plane.ids
+    trace_id = f"Root=1-{int(ctx.request_time):08x}-{ids.hex(24)}"
+    headers["Host"] = [host]
+    if kind == "EDGE":
+        added = {
+            "CloudFront-Forwarded-Proto": "https",
+            "CloudFront-Is-Desktop-Viewer": "true",
+            "CloudFront-Is-Mobile-Viewer": "false",
+            "CloudFront-Is-SmartTV-Viewer": "false",
+            "CloudFront-Is-Tablet-Viewer": "false",
+            "CloudFront-Viewer-Country": "US",
+            "Via": f"2.0 {ids.hex(32)}.cloudfront.net (CloudFront)",
+            "X-Amz-Cf-Id": ids.token(40).rstrip("="),
+            "X-Amzn-Trace-Id": trace_id,
+            "X-Forwarded-For": f"{ip}, {CLOUDFRONT_IP}",
+            "X-Forwarded-Port": "443",
+            "X-Forwarded-Proto": "https",
+        }
+    else:
+        added = {
+            "X-Amzn-Trace-Id": trace_id,
+            "X-Forwarded-For": ip,
+            "X-Forwarded-Port": "443",
+            "X-Forwarded-Proto": "https",
+        }
+        if kind == "PRIVATE" and ctx.source_vpce:
+            added["x-amzn-vpce-id"] = ctx.source_vpce
+    for name, value in added.items():
+        headers[name] = [value]
+    mreq.headers = headers
+
+    if kind == "PRIVATE" and not ctx.source_vpce:
+        raise Forbidden(reason="private API called from outside a VPC endpoint")
+    ctx.trace.add(
+        "endpoint",
+        kind,
+        **({"vpce": ctx.source_vpce} if ctx.source_vpce else {}),
+    )

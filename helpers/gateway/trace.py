@@ -1,0 +1,80 @@
+"""A short record of what each pipeline step decided, kept for every invocation.
+
+Notebooks print it to show *why* a request got its answer: which route matched, why a
+policy denied, how long the integration took.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class TraceEntry:
+    step: str
+    decision: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Trace:
+    request_id: str
+    api_id: str = ""
+    stage: str = ""
+    method: str = ""
+    path: str = ""
+    status: int = 0
+    entries: list[TraceEntry] = field(default_factory=list)
+
+    def add(self, step: str, decision: str, **details: Any) -> None:
+        self.entries.append(TraceEntry(step, decision, details))
+
+    def lines(self) -> list[str]:
+        out = [f"{self.method} {self.path} -> {self.status}  (request {self.request_id})"]
+        for entry in self.entries:
+            extra = ", ".join(f"{k}={v}" for k, v in entry.details.items())
+            out.append(f"  {entry.step:<18} {entry.decision}" + (f"  [{extra}]" if extra else ""))
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = "".join(
+            "<tr><td><code>{}</code></td><td>{}</td><td><small>{}</small></td></tr>".format(
+                escape(e.step),
+                escape(e.decision),
+                escape(", ".join(f"{k}={v}" for k, v in e.details.items())),
+            )
+            for e in self.entries
+        )
+        head = escape(f"{self.method} {self.path} → {self.status}")
+        return (
+            f"<b>{head}</b> <small>(request {escape(self.request_id)})</small>"
+            f"<table><tr><th>step</th><th>decision</th><th>details</th></tr>{rows}</table>"
+        )
+
+
+class TraceLog:
+    """The most recent traces, newest last (bounded, so long simulations stay small)."""
+
+    def __init__(self, keep: int = 200) -> None:
+        from collections import deque
+
+        self._traces: deque[Trace] = deque(maxlen=keep)
+
+    def append(self, trace: Trace) -> None:
+        self._traces.append(trace)
+
+    def last(self, n: int | None = None) -> Trace | list[Trace]:
+        if n is None:
+            if not self._traces:
+                raise LookupError("no request has reached the data plane yet")
+            return self._traces[-1]
+        return list(self._traces)[-n:]
+
+    def clear(self) -> None:
+        self._traces.clear()
