@@ -1,0 +1,187 @@
+"""The lab object a notebook gets from ``helpers.connect()``."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import boto3
+
+from .clock import LabClock, RealClock
+from .ids import IdSource
+from .tagging import cleanup as cleanup_by_tag
+from .tagging import install_tagging
+
+MOTO_ACCOUNT = "123456789012"
+MOTO_REGION = "us-east-1"
+
+COST_WARNING = """\
+!! apigw-lab is using a REAL AWS account (APIGW_LAB_TARGET=aws).
+!! What the notebooks create costs real money (API Gateway requests, Lambda, CloudWatch,
+!! and a stage cache by the hour if you enable one). Everything is tagged apigw-lab=<scope>;
+!! run the clean-up cell (lab.cleanup()) at the end of every notebook."""
+
+_lock = threading.Lock()
+_current: Lab | None = None
+
+
+class Lab:
+    """What a notebook needs beside boto3: the target, the clock, URLs, traces, clean-up."""
+
+    def __init__(self, target: str, scope: str, seed: int) -> None:
+        self.target = target
+        self.scope = scope
+        self.seed = seed
+        self.gateway: Any = None
+        self.runtime: Any = None
+        self._server: Any = None
+        self._mock: Any = None
+        if target == "moto":
+            self._start_moto()
+        elif target == "aws":
+            self._start_aws()
+        else:
+            raise ValueError(f"unknown target {target!r}: use 'moto' (the default) or 'aws'")
+
+    # ----------------------------------------------------------------- targets
+    def _start_moto(self) -> None:
+        from moto import mock_aws
+        from moto.moto_api._internal import mock_random
+
+        from .gateway import DataPlane, moto_hooks, transport
+        from .lambda_runtime import LambdaRuntime, install_moto_invoke_patch
+
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": MOTO_REGION,
+        }.items():
+            os.environ[key] = value
+        os.environ.pop("AWS_PROFILE", None)
+        self._mock = mock_aws()
+        self._mock.start()
+        mock_random.seed(self.seed)
+        self.region = MOTO_REGION
+        self.account_id = MOTO_ACCOUNT
+        self.clock: LabClock = LabClock()
+        self.ids = IdSource(self.seed)
+        self.runtime = LambdaRuntime(self.clock, self.ids)
+        install_moto_invoke_patch(self.runtime)
+        self.gateway = DataPlane(
+            clock=self.clock, ids=self.ids, runtime=self.runtime, account_id=MOTO_ACCOUNT
+        )
+        moto_hooks.install()
+        moto_hooks.on_rest_deployment[:] = [self.gateway.snapshots.take]
+        moto_hooks.before_metrics_read[:] = [self.gateway.flush]
+        flush_logs = getattr(self.runtime, "flush_logs", None)
+        moto_hooks.before_logs_read[:] = [flush_logs] if flush_logs else []
+        transport.install(self._answer_in_process)
+        boto3.setup_default_session(region_name=MOTO_REGION)
+        self.session = boto3.DEFAULT_SESSION
+        install_tagging(self.session, self.scope)
+
+    def _start_aws(self) -> None:
+        print(COST_WARNING)
+        boto3.setup_default_session()
+        self.session = boto3.DEFAULT_SESSION
+        self.region = self.session.region_name or "us-east-1"
+        self.account_id = ""  # looked up when needed, never printed
+        self.clock = RealClock()
+        self.ids = IdSource(self.seed)
+        install_tagging(self.session, self.scope)
+
+    def _answer_in_process(self, request: Any) -> Any:
+        from .gateway import UnknownApi
+
+        try:
+            return self.gateway.handle(request)
+        except UnknownApi:
+            return None
+
+    # ----------------------------------------------------------------- URLs
+    def invoke_url(self, api_id: str, stage: str, path: str = "") -> str:
+        """The stage's real invoke URL; on the moto target ``requests`` calls to it are
+        answered in-process by the emulator."""
+        base = f"https://{api_id}.execute-api.{self.region}.amazonaws.com/{stage}"
+        return base + ("/" + path.lstrip("/") if path else "/")
+
+    @property
+    def server_url(self) -> str:
+        """The localhost server (started on first use, 127.0.0.1 only, any free port)."""
+        self._require_moto("the localhost server")
+        if self._server is None:
+            from .gateway.server import LocalServer
+
+            self._server = LocalServer(self.gateway, region=self.region)
+            self._server.start()
+        return self._server.url
+
+    def local_url(self, api_id: str, stage: str, path: str = "") -> str:
+        """The same stage on the localhost server, for curl or a browser."""
+        return f"{self.server_url}/{api_id}/{stage}" + ("/" + path.lstrip("/") if path else "/")
+
+    # ----------------------------------------------------------------- traces
+    def last_trace(self) -> Any:
+        """What each pipeline step decided for the most recent request (moto target)."""
+        if self.gateway is None:
+            print("(traces are an emulator feature; on AWS, read the stage's execution logs)")
+            return None
+        return self.gateway.traces.last()
+
+    def traces(self, n: int = 10) -> list[Any]:
+        if self.gateway is None:
+            return []
+        return self.gateway.traces.last(n)
+
+    # ----------------------------------------------------------------- housekeeping
+    def cleanup(self) -> list[str]:
+        """Delete exactly what this lab created (tag ``apigw-lab=<scope>``); nothing else."""
+        deleted = cleanup_by_tag(self.session, self.scope, region=self.region)
+        if self.gateway is not None:
+            self.gateway.traces.clear()
+        return deleted
+
+    def reset(self, seed: int | None = None) -> None:
+        """Moto target only: forget every resource and start again with seeded ids (tests)."""
+        self._require_moto("reset()")
+        from moto.moto_api._internal import mock_random
+        from moto.moto_api._internal.models import moto_api_backend
+
+        moto_api_backend.reset()
+        self.seed = self.seed if seed is None else seed
+        mock_random.seed(self.seed)
+        self.ids.reseed(self.seed)
+        self.clock.unfreeze()
+        self.gateway.reset()
+        self.runtime.reset()
+
+    def _require_moto(self, what: str) -> None:
+        if self.target != "moto":
+            raise RuntimeError(f"{what} exists on the moto target only")
+
+    def __repr__(self) -> str:
+        return f"<apigw-lab on {self.target}, region {self.region}, scope {self.scope!r}>"
+
+
+def connect(target: str | None = None, *, scope: str = "course", seed: int = 0) -> Lab:
+    """The lab for ``target`` (``"moto"``, the default, or ``"aws"``; or ``APIGW_LAB_TARGET``).
+
+    Calling it again in the same process returns the same lab (with the new scope for tags).
+    """
+    global _current
+    chosen = (target or os.environ.get("APIGW_LAB_TARGET") or "moto").strip().lower()
+    with _lock:
+        if _current is not None:
+            if _current.target != chosen:
+                raise RuntimeError(
+                    f"this process already uses the {_current.target} target; restart the "
+                    f"kernel to switch to {chosen}"
+                )
+            if scope != _current.scope:
+                _current.scope = scope
+                install_tagging(_current.session, scope)
+            return _current
+        _current = Lab(chosen, scope, seed)
+        return _current

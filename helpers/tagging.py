@@ -1,0 +1,136 @@
+"""Tag everything a lab creates, and clean up by tag only.
+
+``install_tagging`` adds the lab's tag to every create call made through boto3's default
+session (the clients a notebook makes with ``boto3.client(...)``), on both targets.
+``cleanup`` then deletes exactly the resources that carry that tag, and nothing untagged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+TAG_KEY = "apigw-lab"
+
+# operation → (parameter, shape): "map" is {"k": "v"}, "list" is [{"Key": k, "Value": v}]
+TAGGED_CREATES: dict[tuple[str, str], tuple[str, str]] = {
+    ("apigateway", "CreateRestApi"): ("tags", "map"),
+    ("apigateway", "CreateApiKey"): ("tags", "map"),
+    ("apigateway", "CreateUsagePlan"): ("tags", "map"),
+    ("apigatewayv2", "CreateApi"): ("Tags", "map"),
+    ("lambda", "CreateFunction"): ("Tags", "map"),
+    ("iam", "CreateRole"): ("Tags", "list"),
+    ("logs", "CreateLogGroup"): ("tags", "map"),
+    ("dynamodb", "CreateTable"): ("Tags", "list"),
+    ("sqs", "CreateQueue"): ("tags", "map"),
+    ("sns", "CreateTopic"): ("Tags", "list"),
+    ("cognito-idp", "CreateUserPool"): ("UserPoolTags", "map"),
+}
+
+
+def _adder(param: str, shape: str, value: str) -> Callable[..., None]:
+    def add(params: dict[str, Any], **_: Any) -> None:
+        if shape == "map":
+            params.setdefault(param, {}).setdefault(TAG_KEY, value)
+        else:
+            tags = params.setdefault(param, [])
+            if not any(t.get("Key") == TAG_KEY for t in tags):
+                tags.append({"Key": TAG_KEY, "Value": value})
+
+    return add
+
+
+def install_tagging(session: boto3.session.Session, value: str) -> None:
+    """Register the tag adders on ``session`` (idempotent per session)."""
+    events = session.events
+    for (service, operation), (param, shape) in TAGGED_CREATES.items():
+        service_id = session._session.get_service_model(service).service_id.hyphenize()  # type: ignore[attr-defined]
+        event = f"provide-client-params.{service_id}.{operation}"
+        unique_id = f"apigw-lab-tag-{service}-{operation}"
+        events.unregister(event, unique_id=unique_id)
+        events.register(event, _adder(param, shape, value), unique_id=unique_id)
+
+
+def _tagged(tags: dict[str, str] | list[dict[str, str]] | None, value: str) -> bool:
+    if isinstance(tags, list):
+        tags = {t["Key"]: t["Value"] for t in tags}
+    return (tags or {}).get(TAG_KEY) == value
+
+
+def cleanup(session: boto3.session.Session, value: str, *, region: str) -> list[str]:
+    """Delete every resource tagged ``apigw-lab=value``; return what was deleted."""
+    deleted: list[str] = []
+
+    def attempt(what: str, action: Callable[[], Any]) -> None:
+        try:
+            action()
+            deleted.append(what)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] not in (
+                "NotFoundException",
+                "ResourceNotFoundException",
+                "NoSuchEntity",
+            ):
+                raise
+
+    apigw = session.client("apigateway", region_name=region)
+    for api in apigw.get_rest_apis(limit=500).get("items", []):
+        if _tagged(api.get("tags"), value):
+            attempt(f"rest api {api['id']}", lambda a=api: apigw.delete_rest_api(restApiId=a["id"]))
+    for key in apigw.get_api_keys(limit=500).get("items", []):
+        if _tagged(key.get("tags"), value):
+            attempt(f"api key {key['id']}", lambda k=key: apigw.delete_api_key(apiKey=k["id"]))
+    for plan in apigw.get_usage_plans(limit=500).get("items", []):
+        if _tagged(plan.get("tags"), value):
+            attempt(
+                f"usage plan {plan['id']}",
+                lambda p=plan: apigw.delete_usage_plan(usagePlanId=p["id"]),
+            )
+
+    v2 = session.client("apigatewayv2", region_name=region)
+    for api in v2.get_apis().get("Items", []):
+        if _tagged(api.get("Tags"), value):
+            attempt(f"api {api['ApiId']}", lambda a=api: v2.delete_api(ApiId=a["ApiId"]))
+
+    lam = session.client("lambda", region_name=region)
+    for page in lam.get_paginator("list_functions").paginate():
+        for fn in page["Functions"]:
+            if _tagged(lam.list_tags(Resource=fn["FunctionArn"]).get("Tags"), value):
+                attempt(
+                    f"function {fn['FunctionName']}",
+                    lambda f=fn: lam.delete_function(FunctionName=f["FunctionName"]),
+                )
+
+    logs = session.client("logs", region_name=region)
+    for page in logs.get_paginator("describe_log_groups").paginate():
+        for group in page["logGroups"]:
+            tags = logs.list_tags_for_resource(resourceArn=group["arn"].removesuffix(":*")).get(
+                "tags"
+            )
+            if _tagged(tags, value):
+                attempt(
+                    f"log group {group['logGroupName']}",
+                    lambda g=group: logs.delete_log_group(logGroupName=g["logGroupName"]),
+                )
+
+    ddb = session.client("dynamodb", region_name=region)
+    for name in ddb.list_tables().get("TableNames", []):
+        arn = ddb.describe_table(TableName=name)["Table"]["TableArn"]
+        if _tagged(ddb.list_tags_of_resource(ResourceArn=arn).get("Tags"), value):
+            attempt(f"table {name}", lambda n=name: ddb.delete_table(TableName=n))
+
+    iam = session.client("iam")
+    for page in iam.get_paginator("list_roles").paginate():
+        for role in page["Roles"]:
+            name = role["RoleName"]
+            if not _tagged(iam.list_role_tags(RoleName=name).get("Tags"), value):
+                continue
+            for pol in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+                iam.detach_role_policy(RoleName=name, PolicyArn=pol["PolicyArn"])
+            for pol in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+                iam.delete_role_policy(RoleName=name, PolicyName=pol)
+            attempt(f"role {name}", lambda n=name: iam.delete_role(RoleName=n))
+    return deleted
