@@ -4,10 +4,11 @@
   (default) or aws target (``APIGW_LAB_TARGET``).
 - ``zip_function(source)`` → deployment-package bytes for ``lambda.create_function``.
 - ``show(response)`` → status, headers and body of a ``requests`` response, readably.
+- ``FUNCTIONS`` → the folder of Lambda handlers the course deploys.
 """
 
 from .display import show
-from .lab import Lab, connect
+from .lab import FUNCTIONS, Lab, connect
 from .packaging import zip_function
 
-__all__ = ["Lab", "connect", "show", "zip_function"]
+__all__ = ["FUNCTIONS", "Lab", "connect", "show", "zip_function"]

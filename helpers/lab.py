@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -13,6 +15,19 @@ from .ids import IdSource
 from .tagging import cleanup as cleanup_by_tag
 from .tagging import install_tagging
 
+#: the Lambda handlers the course deploys (plain files a learner could zip by hand)
+FUNCTIONS = Path(__file__).resolve().parent.parent / "functions"
+LAMBDA_TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 MOTO_ACCOUNT = "123456789012"
 MOTO_REGION = "us-east-1"
 
@@ -134,6 +149,20 @@ class Lab:
         if self.gateway is None:
             return []
         return self.gateway.traces.last(n)
+
+    def execution_role(self, name: str = "apigw-lab-lambda") -> str:
+        """The ARN of a Lambda execution role (created, tagged, on first use): the same
+        ``iam.create_role`` + ``attach_role_policy`` calls notebook 01 shows."""
+        iam = self.session.client("iam")
+        try:
+            return iam.get_role(RoleName=name)["Role"]["Arn"]
+        except iam.exceptions.NoSuchEntityException:
+            pass
+        arn = iam.create_role(
+            RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST_POLICY)
+        )["Role"]["Arn"]
+        iam.attach_role_policy(RoleName=name, PolicyArn=BASIC_EXECUTION)
+        return arn
 
     # ----------------------------------------------------------------- housekeeping
     def cleanup(self) -> list[str]:

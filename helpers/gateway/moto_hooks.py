@@ -3,6 +3,8 @@
 - ``RestAPI.create_deployment``: freeze a snapshot; and keep an existing stage's settings
   (moto replaces the Stage object, AWS only points it at the new deployment).
 - CloudWatch and CloudWatch Logs reads: flush what the data plane buffered first.
+- IAM: the AWS managed policies the course attaches exist (moto loads none by default, or
+  all ~1,000 of them, which costs almost a second per reset).
 """
 
 from __future__ import annotations
@@ -14,6 +16,40 @@ on_rest_deployment: list[Callable[[Any, str], None]] = []
 before_metrics_read: list[Callable[[], None]] = []
 before_logs_read: list[Callable[[], None]] = []
 _installed = False
+
+#: AWS managed policies a learner may attach in this course
+MANAGED_POLICIES = (
+    "AWSLambdaBasicExecutionRole",
+    "AWSLambdaRole",
+    "AWSLambda_FullAccess",
+    "AWSLambdaDynamoDBExecutionRole",
+    "AmazonAPIGatewayPushToCloudWatchLogs",
+    "AmazonAPIGatewayInvokeFullAccess",
+    "AmazonAPIGatewayAdministrator",
+    "AmazonDynamoDBFullAccess",
+    "AmazonSQSFullAccess",
+    "AmazonSNSFullAccess",
+    "AmazonKinesisFullAccess",
+    "AmazonEventBridgeFullAccess",
+    "AWSStepFunctionsFullAccess",
+    "CloudWatchLogsFullAccess",
+)
+_policy_data: dict[str, Any] = {}
+
+
+def _course_managed_policies(self: Any) -> list[Any]:
+    import json
+
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy
+
+    if not _policy_data:
+        parsed = json.loads(aws_managed_policies_data)
+        _policy_data.update({k: parsed[k] for k in MANAGED_POLICIES if k in parsed})
+    return [
+        AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data)
+        for name, data in _policy_data.items()
+    ]
 
 
 def _run(hooks: list[Callable[[], None]]) -> None:
@@ -27,7 +63,10 @@ def install() -> None:
         return
     from moto.apigateway.models import RestAPI
     from moto.cloudwatch.models import CloudWatchBackend
+    from moto.iam.models import IAMBackend
     from moto.logs.models import LogsBackend
+
+    IAMBackend._init_aws_policies = _course_managed_policies
 
     original_deploy = RestAPI.create_deployment
 
@@ -45,6 +84,7 @@ def install() -> None:
         return deployment
 
     RestAPI.create_deployment = create_deployment
+    _patch_binary_media_types(RestAPI)
 
     def flushing(method: Callable[..., Any], hooks: list[Callable[[], None]]) -> Callable[..., Any]:
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -59,6 +99,79 @@ def install() -> None:
         setattr(
             CloudWatchBackend, name, flushing(getattr(CloudWatchBackend, name), before_metrics_read)
         )
+    _exact_dimensions(CloudWatchBackend)
     for name in ("get_log_events", "filter_log_events", "describe_log_streams"):
         setattr(LogsBackend, name, flushing(getattr(LogsBackend, name), before_logs_read))
     _installed = True
+
+
+def _patch_binary_media_types(rest_api_class: Any) -> None:
+    import json
+
+    from moto.apigateway.responses import APIGatewayResponse
+
+    original_create = APIGatewayResponse.create_rest_api
+
+    def create_rest_api(self: Any) -> Any:
+        status, headers, body = original_create(self)
+        types = self._get_param("binaryMediaTypes")
+        if status == 200 and types:
+            data = json.loads(body)
+            self.backend.apis[data["id"]].binaryMediaTypes = list(types)
+            data["binaryMediaTypes"] = list(types)
+            body = json.dumps(data)
+        return status, headers, body
+
+    APIGatewayResponse.create_rest_api = create_rest_api
+
+    original_patch = rest_api_class.apply_patch_operations
+
+    def apply_patch_operations(self: Any, patch_operations: list[dict[str, Any]]) -> None:
+        rest = []
+        for op in patch_operations:
+            path = op.get("path", "")
+            if op.get("op") in ("add", "remove") and path.startswith("/binaryMediaTypes/"):
+                media_type = path.split("/", 2)[2].replace("~1", "/").replace("~0", "~")
+                if op["op"] == "add" and media_type not in self.binaryMediaTypes:
+                    self.binaryMediaTypes.append(media_type)
+                elif op["op"] == "remove" and media_type in self.binaryMediaTypes:
+                    self.binaryMediaTypes.remove(media_type)
+            else:
+                rest.append(op)
+        if rest:
+            original_patch(self, rest)
+
+    rest_api_class.apply_patch_operations = apply_patch_operations
+
+
+def _exact_dimensions(backend_class: Any) -> None:
+    original = backend_class.get_metric_statistics
+
+    def get_metric_statistics(
+        self: Any,
+        namespace: str,
+        metric_name: str,
+        start_time: Any,
+        end_time: Any,
+        period: int,
+        stats: list[str],
+        dimensions: list[dict[str, str]],
+        unit: str | None = None,
+    ) -> Any:
+        result = original(
+            self, namespace, metric_name, start_time, end_time, period, stats, dimensions, unit
+        )
+        wanted = sorted((d["Name"], d["Value"]) for d in dimensions or [])
+        exact = []
+        for point in result:  # statistics are computed lazily from metric_data
+            point.metric_data = [
+                md
+                for md in point.metric_data
+                if sorted((d.name, d.value) for d in md.dimensions) == wanted
+            ]
+            if point.metric_data:
+                exact.append(point)
+        return exact
+
+    get_metric_statistics.__doc__ = original.__doc__
+    backend_class.get_metric_statistics = get_metric_statistics

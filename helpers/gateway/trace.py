@@ -17,7 +17,7 @@ class TraceEntry:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class Trace:
     request_id: str
     api_id: str = ""
@@ -39,6 +39,8 @@ class Trace:
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
+
+    __repr__ = __str__
 
     def _repr_html_(self) -> str:
         from html import escape

@@ -1,0 +1,54 @@
+# apigw-lab: `make lab` opens the course, `make test` runs every test. Both set themselves up.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-$(shell cksum requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: setup lab test lint unit notebooks exercises bench lock clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "apigw-lab needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+setup: $(STAMP)
+
+## Open the course in JupyterLab (moto target: no AWS account needed).
+lab: setup
+	$(BIN)/jupyter lab notebooks/00-welcome.ipynb
+
+## Everything CI runs: lint, exercises in sync, unit + behaviour tests, notebooks (nbval).
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/python scripts/make_exercises.py --check
+	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		-p no:cacheprovider tests notebooks labs/solutions
+
+lint: setup
+	$(BIN)/ruff check .
+
+unit: setup
+	$(BIN)/pytest tests
+
+notebooks: setup
+	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks labs/solutions
+
+## Regenerate the learners' exercises from the solution notebooks.
+exercises: setup
+	$(BIN)/python scripts/make_exercises.py
+
+## Throughput of the emulator and notebook run times.
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+## Re-pin requirements.txt from requirements.in.
+lock:
+	$(PYTHON) -m venv /tmp/apigw-lab-lock && /tmp/apigw-lab-lock/bin/pip install -q -r requirements.in
+	(echo "# Generated from requirements.in by \`make lock\`; do not edit by hand."; \
+	 /tmp/apigw-lab-lock/bin/pip freeze --exclude-editable) > requirements.txt
+
+clean:
+	rm -rf $(VENV)
