@@ -1,0 +1,46 @@
+"""Execute notebooks in place for committing: fresh kernel each, no wall-clock timing
+metadata, so the committed file depends only on the notebook and the code.
+
+    python scripts/run_notebooks.py notebooks/01-rest-http-websocket.ipynb ...
+    python scripts/run_notebooks.py          # every notebook and lab solution
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(path: Path) -> float:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    start = time.perf_counter()
+    NotebookClient(
+        nb,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
+    elapsed = time.perf_counter() - start
+    nbformat.write(nb, path)
+    return elapsed
+
+
+def main(argv: list[str]) -> int:
+    paths = [Path(a) for a in argv] or sorted(
+        [*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("labs/solutions/*.ipynb")]
+    )
+    for path in paths:
+        print(f"{path}: {run(path.resolve()):.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
