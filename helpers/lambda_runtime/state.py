@@ -1,0 +1,67 @@
+"""Per-thread invocation state, read by the runtime's process-wide hooks.
+
+The Lambda runtime runs handlers inline, in the caller's thread, while other threads (the
+notebook, server threads) go on as usual. Every hook the runtime installs process-wide
+(``os.environ``, ``sys.stdout``/``sys.stderr``, ``logging``, ``time.sleep``, the import
+finder) looks at :data:`local` first: when the current thread is inside an invocation, the
+hook acts for that invocation; otherwise it steps aside.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .container import Container
+    from .logs import InvocationLog
+
+
+class ActiveInvocation:
+    """What the hooks need to know about the invocation running on a thread."""
+
+    __slots__ = (
+        "container",
+        "deadline",
+        "env",
+        "fired",
+        "imported_lazily",
+        "log",
+        "owner",
+        "parent",
+        "request_id",
+        "tid",
+    )
+
+    def __init__(
+        self,
+        request_id: str,
+        env: dict[str, Any],
+        log: InvocationLog,
+        container: Container,
+        deadline: float,
+        parent: ActiveInvocation | None,
+    ) -> None:
+        self.request_id = request_id
+        self.env = env
+        self.log = log
+        self.container = container
+        self.parent = parent
+        # An invocation made from inside another one (a handler calling lambda.invoke) is cut
+        # short by whichever deadline comes first: its own or its caller's.
+        if parent is not None and parent.deadline < deadline:
+            self.deadline = parent.deadline
+            self.owner: ActiveInvocation = parent.owner
+        else:
+            self.deadline = deadline  # time.perf_counter() value
+            self.owner = self
+        self.fired = False  # set when this invocation's deadline has been enforced
+        self.tid = threading.get_ident()
+        self.imported_lazily = False  # the handler imported a module of its package late
+
+
+class _ThreadState(threading.local):
+    inv: ActiveInvocation | None = None
+
+
+local = _ThreadState()
