@@ -28,11 +28,14 @@ class MethodRequest:
     path_params: dict[str, str] = field(default_factory=dict)
 
     def header(self, name: str) -> str | None:
+        """The last value sent for ``name``, looked up case-insensitively (as
+        :meth:`HttpRequest.header`), also when it came under differently-cased names."""
         name = name.lower()
+        found = None
         for key, values in self.headers.items():
-            if key.lower() == name:
-                return values[-1]
-        return None
+            if key.lower() == name and values:
+                found = values[-1]
+        return found
 
 
 @dataclass(slots=True)

@@ -13,12 +13,15 @@ def rest_api(account_id: str, region: str, api_id: str) -> Any | None:
 
 
 def lambda_function(account_id: str, region: str, arn_or_name: str) -> Any | None:
-    from moto.awslambda.models import lambda_backends
-    from moto.core.exceptions import ServiceException
+    from moto.awslambda.utils import get_backend
+    from moto.core.exceptions import JsonRESTError, ServiceException
 
     try:
-        return lambda_backends[account_id][region].get_function(arn_or_name)
-    except (ServiceException, KeyError, ValueError):
+        # get_backend, as moto's own Lambda API does: with mock_aws(config={"lambda":
+        # {"use_docker": False}}) functions live in the "simple" backend
+        return get_backend(account_id, region).get_function(arn_or_name)
+    except (ServiceException, JsonRESTError, KeyError, ValueError):
+        # moto's Lambda raises UnknownFunctionException, a JsonRESTError, for a missing function
         return None
 
 

@@ -46,9 +46,17 @@ class DataPlane:
             return found.group(1), found.group(3), found.group(2)
         found = _VPCE.match(host)
         if found:
+            # the API is named by an x-apigw-api-id header, or by a Host header carrying the
+            # API's own name (reference §7)
             api_id = request.header("x-apigw-api-id")
+            named = _PUBLIC.match((request.header("host") or "").split(":")[0].lower())
+            if not api_id and named and not named.group(2):
+                api_id = named.group(1)
             if not api_id:
-                raise UnknownApi(f"{host}: a VPC endpoint name needs an x-apigw-api-id header")
+                raise UnknownApi(
+                    f"{host}: a VPC endpoint name needs an x-apigw-api-id header or a "
+                    "Host: {api-id}.execute-api.{region}.amazonaws.com header"
+                )
             return api_id, found.group(2), found.group(1)
         raise UnknownApi(f"{host} is not an execute-api host name")
 

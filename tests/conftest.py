@@ -1,0 +1,395 @@
+"""Shared fixtures for the unit and behaviour tests.
+
+- ``lab`` (session): ``helpers.connect("moto")``, the lab a notebook gets.
+- ``fresh_lab`` (function): ``lab.reset()`` first, so a test starts with no AWS resources,
+  seeded ids and a wall-time clock. Behaviour modules use it through ``pytestmark``.
+- ``kit`` (function, needs ``fresh_lab``): :class:`RestApiKit`, the boto3 recipe the course
+  teaches (role → function → REST API → resources → methods → permission → deployment).
+- ``plane`` (function): a bare :class:`helpers.gateway.DataPlane` under ``mock_aws`` with a
+  :class:`FakeRuntime`, for unit tests of single steps; ``unit_kit`` builds APIs for it.
+
+The helpers here are fixtures (or attributes of fixtures) rather than importable names, so
+test modules never import this file.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+FUNCTIONS = Path(__file__).parent / "functions"
+
+# ---------------------------------------------------------------------------------- lab
+
+
+@pytest.fixture(scope="session")
+def lab() -> Any:
+    """The moto-target lab, once per test session (as one notebook kernel has one)."""
+    import helpers
+
+    return helpers.connect("moto")
+
+
+@pytest.fixture
+def fresh_lab(lab: Any) -> Iterator[Any]:
+    """A clean lab: no resources, seeded ids, the clock back on wall time."""
+    lab.reset()
+    yield lab
+    lab.clock.unfreeze()
+
+
+# ---------------------------------------------------------------------------------- boto3 recipe
+
+
+def lambda_uri(fn_arn: str, region: str = REGION) -> str:
+    return f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{fn_arn}/invocations"
+
+
+def tiny_zip(source: str = "def handler(event, context):\n    return {}\n") -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app.py", source)
+    return buf.getvalue()
+
+
+@dataclass
+class ProxyApi:
+    """A deployed REST API with Lambda proxy methods, and where to call it."""
+
+    kit: RestApiKit
+    api_id: str
+    stage: str
+    fn_arn: str
+    resources: dict[str, str] = field(default_factory=dict)
+
+    def url(self, path: str = "/", stage: str | None = None) -> str:
+        return self.kit.url(self.api_id, stage or self.stage, path)
+
+
+class RestApiKit:
+    """Builds REST APIs with boto3, step by step, as a notebook does."""
+
+    _names = itertools.count(1)
+
+    def __init__(self, zipper: Callable[[Any], bytes], region: str = REGION) -> None:
+        self.region = region
+        self.zipper = zipper
+        self.iam = boto3.client("iam", region_name=region)
+        self.lam = boto3.client("lambda", region_name=region)
+        self.apigw = boto3.client("apigateway", region_name=region)
+        self.logs = boto3.client("logs", region_name=region)
+        self.cloudwatch = boto3.client("cloudwatch", region_name=region)
+        self._role: str | None = None
+        self._paths: dict[str, dict[str, str]] = {}
+
+    # -- Lambda
+    def role(self) -> str:
+        if self._role is None:
+            trust = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+            self._role = self.iam.create_role(
+                RoleName=f"lab-fn-role-{next(self._names)}",
+                AssumeRolePolicyDocument=json.dumps(trust),
+            )["Role"]["Arn"]
+        return self._role
+
+    def function(
+        self,
+        source: Any,
+        *,
+        name: str | None = None,
+        timeout: int = 3,
+        env: dict[str, str] | None = None,
+    ) -> str:
+        """Create a Python 3.12 function from source text, a file path or a Python function."""
+        kwargs: dict[str, Any] = {}
+        if env:
+            kwargs["Environment"] = {"Variables": env}
+        return self.lam.create_function(
+            FunctionName=name or f"lab-fn-{next(self._names)}",
+            Runtime="python3.12",
+            Role=self.role(),
+            Handler="app.handler",
+            Code={"ZipFile": self.zipper(source, filename="app.py")},
+            Timeout=timeout,
+            MemorySize=128,
+            **kwargs,
+        )["FunctionArn"]
+
+    def permit(self, fn_arn: str, api_id: str, source_arn: str | None = None) -> None:
+        self.lam.add_permission(
+            FunctionName=fn_arn,
+            StatementId=f"apigw-{api_id}-{next(self._names)}",
+            Action="lambda:InvokeFunction",
+            Principal="apigateway.amazonaws.com",
+            SourceArn=source_arn or f"arn:aws:execute-api:{self.region}:{ACCOUNT}:{api_id}/*/*/*",
+        )
+
+    # -- API Gateway
+    def rest_api(
+        self,
+        name: str = "lab-api",
+        *,
+        endpoint: str = "EDGE",
+        policy: dict[str, Any] | None = None,
+        binary: list[str] | None = None,
+        vpce_ids: list[str] | None = None,
+    ) -> str:
+        config: dict[str, Any] = {"types": [endpoint]}
+        if vpce_ids:
+            config["vpcEndpointIds"] = vpce_ids
+        kwargs: dict[str, Any] = {"endpointConfiguration": config}
+        if policy is not None:
+            kwargs["policy"] = json.dumps(policy)
+        if binary:
+            kwargs["binaryMediaTypes"] = binary
+        api = self.apigw.create_rest_api(name=name, **kwargs)
+        self._paths[api["id"]] = {"/": api["rootResourceId"]}
+        return api["id"]
+
+    def resource(self, api_id: str, path: str) -> str:
+        """The id of the resource at ``path``, creating it and its parents as needed."""
+        known = self._paths[api_id]
+        if path in known:
+            return known[path]
+        parent_path, _, part = path.rstrip("/").rpartition("/")
+        parent = self.resource(api_id, parent_path or "/")
+        rid = self.apigw.create_resource(restApiId=api_id, parentId=parent, pathPart=part)["id"]
+        known[path] = rid
+        return rid
+
+    def method(
+        self,
+        api_id: str,
+        path: str,
+        http_method: str,
+        fn_arn: str,
+        *,
+        timeout_ms: int | None = None,
+    ) -> str:
+        rid = self.resource(api_id, path)
+        self.apigw.put_method(
+            restApiId=api_id, resourceId=rid, httpMethod=http_method, authorizationType="NONE"
+        )
+        extra = {"timeoutInMillis": timeout_ms} if timeout_ms is not None else {}
+        self.apigw.put_integration(
+            restApiId=api_id,
+            resourceId=rid,
+            httpMethod=http_method,
+            type="AWS_PROXY",
+            integrationHttpMethod="POST",
+            uri=lambda_uri(fn_arn, self.region),
+            **extra,
+        )
+        return rid
+
+    def deploy(
+        self, api_id: str, stage: str = "prod", variables: dict[str, str] | None = None
+    ) -> str:
+        kwargs = {"variables": variables} if variables else {}
+        return self.apigw.create_deployment(restApiId=api_id, stageName=stage, **kwargs)["id"]
+
+    def url(self, api_id: str, stage: str, path: str = "/") -> str:
+        return f"https://{api_id}.execute-api.{self.region}.amazonaws.com/{stage}{path}"
+
+    def proxy_api(
+        self,
+        source: Any,
+        routes: tuple[tuple[str, str], ...] = (("GET", "/hello"),),
+        *,
+        stage: str = "prod",
+        variables: dict[str, str] | None = None,
+        timeout: int = 3,
+        timeout_ms: int | None = None,
+        env: dict[str, str] | None = None,
+        permit: bool = True,
+        deploy: bool = True,
+        **api_kwargs: Any,
+    ) -> ProxyApi:
+        """One function behind every (method, path) in ``routes``, permitted and deployed."""
+        fn_arn = self.function(source, timeout=timeout, env=env)
+        api_id = self.rest_api(**api_kwargs)
+        resources = {}
+        for http_method, path in routes:
+            resources[path] = self.method(api_id, path, http_method, fn_arn, timeout_ms=timeout_ms)
+        if permit:
+            self.permit(fn_arn, api_id)
+        if deploy:
+            self.deploy(api_id, stage, variables)
+        return ProxyApi(self, api_id, stage, fn_arn, resources)
+
+    # -- reading what the data plane wrote
+    def metric_sum(
+        self, metric: str, dimensions: dict[str, str], at: float, statistic: str = "Sum"
+    ) -> float | None:
+        """One statistic of a metric over the 10 minutes around ``at`` (None: no data)."""
+        import datetime as dt
+
+        start = dt.datetime.fromtimestamp(at - 300, tz=dt.UTC)
+        points = self.cloudwatch.get_metric_statistics(
+            Namespace="AWS/ApiGateway",
+            MetricName=metric,
+            Dimensions=[{"Name": k, "Value": v} for k, v in dimensions.items()],
+            StartTime=start,
+            EndTime=start + dt.timedelta(minutes=10),
+            Period=60,
+            Statistics=[statistic],
+        )["Datapoints"]
+        if not points:
+            return None
+        if statistic == "Sum" or statistic == "SampleCount":
+            return sum(p[statistic] for p in points)
+        return max(p[statistic] for p in points)
+
+
+@pytest.fixture
+def kit(fresh_lab: Any) -> RestApiKit:
+    from helpers import zip_function
+
+    return RestApiKit(zip_function, region=fresh_lab.region)
+
+
+@pytest.fixture
+def functions_dir() -> Path:
+    return FUNCTIONS
+
+
+# ---------------------------------------------------------------------------------- unit level
+
+
+@dataclass
+class FakeResult:
+    """Shaped like the runtime's ``InvocationResult``."""
+
+    payload: bytes
+    function_error: str | None = None
+    request_id: str = "00000000-0000-4000-8000-000000000000"
+    duration_ms: float = 1.0
+    log_tail: str = ""
+    caller_deadline_hit: bool = False
+
+
+class FakeRuntime:
+    """Stands in for ``LambdaRuntime``: records calls and answers with ``self.answer``."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.answer: Callable[[dict[str, Any]], FakeResult] = lambda event: FakeResult(
+            b'{"statusCode": 200, "body": "ok"}'
+        )
+
+    def reply(self, value: Any, **result: Any) -> None:
+        """Answer every call with ``value`` (JSON-encoded unless already bytes)."""
+        payload = value if isinstance(value, bytes) else json.dumps(value).encode()
+        self.answer = lambda event: FakeResult(payload, **result)
+
+    def invoke(self, function: str, event: Any, **kwargs: Any) -> FakeResult:
+        self.calls.append({"function": function, "event": event, **kwargs})
+        return self.answer(event)
+
+    def reset(self) -> None:
+        self.calls.clear()
+
+
+@pytest.fixture
+def fake_runtime() -> FakeRuntime:
+    return FakeRuntime()
+
+
+@pytest.fixture(scope="session")
+def _moto_session() -> Iterator[None]:
+    """``mock_aws`` once per session: starting it costs a third of a second. The session lab,
+    when there is one, nests its own ``mock_aws`` in it (or this one in the lab's)."""
+    from moto import mock_aws
+
+    mock = mock_aws()
+    mock.start()
+    yield
+    mock.stop()
+
+
+@pytest.fixture
+def moto_env(_moto_session: None) -> Iterator[None]:
+    """Empty moto backends for one test (this wipes the session lab's state too; every
+    behaviour test resets the lab before it starts)."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()
+    yield
+    moto_api_backend.reset()
+
+
+@pytest.fixture
+def plane(moto_env: None, fake_runtime: FakeRuntime) -> Iterator[Any]:
+    """A DataPlane of its own (fresh clock, seeded ids, fake runtime), hooked to moto's
+    deployments and metric reads for the duration of the test."""
+    from helpers.clock import LabClock
+    from helpers.gateway import DataPlane, moto_hooks
+    from helpers.ids import IdSource
+
+    clock = LabClock()
+    dp = DataPlane(clock=clock, ids=IdSource(0), runtime=fake_runtime, account_id=ACCOUNT)
+    moto_hooks.install()
+    saved = (list(moto_hooks.on_rest_deployment), list(moto_hooks.before_metrics_read))
+    moto_hooks.on_rest_deployment[:] = [dp.snapshots.take]
+    moto_hooks.before_metrics_read[:] = [dp.flush]
+    try:
+        yield dp
+    finally:
+        clock.unfreeze()
+        moto_hooks.on_rest_deployment[:], moto_hooks.before_metrics_read[:] = saved
+
+
+@pytest.fixture
+def unit_kit(moto_env: None) -> RestApiKit:
+    """The boto3 recipe under a bare ``mock_aws`` (deployment packages are tiny zips)."""
+    return RestApiKit(lambda source, **_: tiny_zip(), region=REGION)
+
+
+@pytest.fixture
+def call(plane: Any) -> Callable[..., Any]:
+    """Send one request straight to ``plane.handle`` (no transport)."""
+    from helpers.gateway import HttpRequest
+
+    def send(
+        api_id: str,
+        path: str,
+        method: str = "GET",
+        *,
+        query: str = "",
+        headers: list[tuple[str, str]] | None = None,
+        body: bytes = b"",
+        host: str | None = None,
+    ) -> Any:
+        return plane.handle(
+            HttpRequest(
+                method=method,
+                host=host or f"{api_id}.execute-api.{REGION}.amazonaws.com",
+                path=path,
+                query=query,
+                headers=list(headers or [("User-Agent", "unit-test")]),
+                body=body,
+                source_ip="203.0.113.7",
+            )
+        )
+
+    return send
