@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import uvicorn
+import uvloop
 
 from .dataplane import DataPlane, UnknownApi
 from .http import HttpRequest, HttpResponse
@@ -129,7 +130,14 @@ class LocalServer:
         started = threading.Event()
 
         def run() -> None:
-            asyncio.run(self._serve(sock, started))
+            # uvloop for this thread's loop only (not a process-wide policy: the notebook's
+            # own event loop stays as it is)
+            loop = uvloop.new_event_loop()
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self._serve(sock, started))
+            finally:
+                loop.close()
 
         self._thread = threading.Thread(target=run, name="apigw-lab-server", daemon=True)
         self._thread.start()
