@@ -32,6 +32,7 @@ import argparse
 import ast
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -71,13 +72,19 @@ def string_literal(text: str) -> str:
     return literal
 
 
-def strip_code(source: str, where: str = "cell") -> tuple[str, int]:
+def _strip(
+    source: str,
+    where: str,
+    begin_pattern: re.Pattern[str],
+    end_pattern: re.Pattern[str],
+    replacement: Callable[[re.Match[str]], list[str]],
+) -> tuple[str, int]:
     """``source`` with every marked block replaced; returns (new source, blocks replaced)."""
     out: list[str] = []
     blocks = 0
     inside: int | None = None
     for number, line in enumerate(source.splitlines(), 1):
-        begin = BEGIN.match(line)
+        begin = begin_pattern.match(line)
         if begin:
             if inside is not None:
                 raise MarkerError(
@@ -85,38 +92,9 @@ def strip_code(source: str, where: str = "cell") -> tuple[str, int]:
                     f"opened on line {inside}"
                 )
             inside = number
-            indent = begin.group("indent")
-            message = begin.group("message") or DEFAULT_MESSAGE
-            out.append(f"{indent}# YOUR CODE HERE")
-            out.append(f"{indent}raise NotImplementedError({string_literal(message)})")
+            out.extend(replacement(begin))
             continue
-        if END.match(line):
-            if inside is None:
-                raise MarkerError(f"{where}: line {number}: END SOLUTION without BEGIN SOLUTION")
-            inside = None
-            blocks += 1
-            continue
-        if inside is None:
-            out.append(line)
-    if inside is not None:
-        raise MarkerError(f"{where}: BEGIN SOLUTION on line {inside} has no END SOLUTION")
-    text = "\n".join(out)
-    if blocks:
-        _assert_valid_python(text, where)
-    return text, blocks
-
-
-def strip_markdown(source: str, where: str = "cell") -> tuple[str, int]:
-    out: list[str] = []
-    blocks = 0
-    inside: int | None = None
-    for number, line in enumerate(source.splitlines(), 1):
-        if MD_BEGIN.match(line):
-            if inside is not None:
-                raise MarkerError(f"{where}: line {number}: nested BEGIN SOLUTION")
-            inside = number
-            continue
-        if MD_END.match(line):
+        if end_pattern.match(line):
             if inside is None:
                 raise MarkerError(f"{where}: line {number}: END SOLUTION without BEGIN SOLUTION")
             inside = None
@@ -127,6 +105,28 @@ def strip_markdown(source: str, where: str = "cell") -> tuple[str, int]:
     if inside is not None:
         raise MarkerError(f"{where}: BEGIN SOLUTION on line {inside} has no END SOLUTION")
     return "\n".join(out), blocks
+
+
+def _code_placeholder(begin: re.Match[str]) -> list[str]:
+    indent = begin.group("indent")
+    message = begin.group("message") or DEFAULT_MESSAGE
+    return [
+        f"{indent}# YOUR CODE HERE",
+        f"{indent}raise NotImplementedError({string_literal(message)})",
+    ]
+
+
+def strip_code(source: str, where: str = "cell") -> tuple[str, int]:
+    """A code cell with each marked block replaced by a placeholder that says what to do."""
+    text, blocks = _strip(source, where, BEGIN, END, _code_placeholder)
+    if blocks:
+        _assert_valid_python(text, where)
+    return text, blocks
+
+
+def strip_markdown(source: str, where: str = "cell") -> tuple[str, int]:
+    """A markdown cell with each marked block removed."""
+    return _strip(source, where, MD_BEGIN, MD_END, lambda _: [])
 
 
 def _assert_valid_python(text: str, where: str) -> None:

@@ -13,7 +13,6 @@ moto's in-memory state with the notebook).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import socket
 import threading
@@ -161,6 +160,3 @@ class LocalServer:
             self._thread.join(5)
         self._thread = None
         self._server = None
-
-    def index(self) -> str:
-        return json.dumps({"server": self.url})

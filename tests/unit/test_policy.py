@@ -233,7 +233,7 @@ def test_unsupported_operator_is_loud() -> None:
             True,
         ),
         (
-            {"AWS": "arn:aws:iam::111111111111:root"},
+            {"AWS": "arn:aws:iam::000000000000:root"},
             {"AWS": ["arn:aws:iam::123456789012:role/r"]},
             False,
         ),
