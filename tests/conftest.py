@@ -95,20 +95,12 @@ class RestApiKit:
 
     # -- Lambda
     def role(self) -> str:
+        from helpers.lab import LAMBDA_TRUST_POLICY
+
         if self._role is None:
-            trust = {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
             self._role = self.iam.create_role(
                 RoleName=f"lab-fn-role-{next(self._names)}",
-                AssumeRolePolicyDocument=json.dumps(trust),
+                AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST_POLICY),
             )["Role"]["Arn"]
         return self._role
 

@@ -63,6 +63,8 @@ class InvocationContext:
     #: the DataPlane serving this request (snapshots, Lambda runtime, metrics)
     plane: Any
     api_id: str = ""
+    #: the control plane's record of the API, looked up once when the request arrives
+    rest_api: Any = None
     api_type: str = "REST"
     endpoint_type: str = "EDGE"
     source_vpce: str | None = None

@@ -77,6 +77,7 @@ class DataPlane:
             region=region,
             plane=self,
             api_id=api_id,
+            rest_api=api,
             api_type="REST",
             endpoint_type=((api.endpoint_configuration or {}).get("types") or ["EDGE"])[0],
             source_vpce=vpce,

@@ -52,7 +52,7 @@ def step(ctx: InvocationContext) -> None:
     ctx.trace.path = path
     ctx.trace.method = req.method.upper()
 
-    api = control_plane.rest_api(ctx.account_id, ctx.region, ctx.api_id)
+    api = ctx.rest_api or control_plane.rest_api(ctx.account_id, ctx.region, ctx.api_id)
     stage = api.stages.get(stage_name) if (api is not None and stage_name) else None
     if stage is None:
         raise MissingAuthenticationToken(reason=f"no stage named {stage_name!r}")
