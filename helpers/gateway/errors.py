@@ -113,5 +113,52 @@ class InternalServerError(GatewayError):
     body = b'{"message": "Internal server error"}'
 
 
+class UnsupportedMediaType(GatewayError):
+    """Passthrough refused: no request template for the Content-Type (reference §5.2)."""
+
+    response_type = "UNSUPPORTED_MEDIA_TYPE"
+    status = 415
+    error_type = "UnsupportedMediaTypeException"  # [unc] LocalStack sends BadRequestException
+    default_message = "Unsupported Media Type"
+
+
+class BadRequestParameters(GatewayError):
+    """A request validator found required parameters missing (message lists them)."""
+
+    response_type = "BAD_REQUEST_PARAMETERS"
+    status = 400
+    error_type = "BadRequestException"
+    default_message = "Missing required request parameters: []"
+
+
+class BadRequestBody(GatewayError):
+    """A request validator found the body does not match the method's model."""
+
+    response_type = "BAD_REQUEST_BODY"
+    status = 400
+    error_type = "BadRequestException"
+    default_message = "Invalid request body"
+
+
+class ApiConfigurationError(GatewayError):
+    """The API is configured so API Gateway cannot answer (no method response for the
+    selected status, no integration response, a template that cannot be rendered)."""
+
+    response_type = "API_CONFIGURATION_ERROR"
+    status = 500
+    error_type = "InternalServerErrorException"
+    default_message = "Internal server error"
+
+
+class EndpointUnreachable(GatewayError):
+    """An HTTP backend refused the connection or could not be resolved. [unc] status/body:
+    the reference gives INTEGRATION_FAILURE 504 "Network error communicating with endpoint"."""
+
+    response_type = "INTEGRATION_FAILURE"
+    status = 504
+    error_type = "InternalServerErrorException"
+    default_message = "Network error communicating with endpoint"
+
+
 class EmulatorLimitation(Exception):
     """Something the emulator cannot do faithfully. Raised loudly, never answered quietly."""
