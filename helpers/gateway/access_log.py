@@ -7,62 +7,41 @@ import re
 from typing import Any
 
 from .context import InvocationContext
-from .integrations.lambda_proxy import clf_time
+from .mapping.context_vars import context_map, flatten
 
 _VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_.]+)")
 
 
 def context_variables(ctx: InvocationContext) -> dict[str, Any]:
-    """The ``$context`` variables an access log format can use, by name."""
-    mreq = ctx.method_request
+    """The ``$context`` variables an access log format can use, by dotted name: the ones
+    templates see (:func:`~helpers.gateway.mapping.context_vars.context_map`) and the
+    access-log-only ones (status, latencies, lengths)."""
     resp = ctx.method_response
-    err = ctx.error
-    latency = ctx.plane.latency_ms(ctx)
-    ident = {
-        "sourceIp": ctx.request.source_ip,
-        "userAgent": ctx.request.header("user-agent"),
-        "caller": None,
-        "user": None,
-        "userArn": None,
-        "accountId": None,
-        "apiKey": None,
-        "apiKeyId": None,
-        "vpceId": ctx.source_vpce,
-        **ctx.identity,
-    }
-    values: dict[str, Any] = {
-        "requestId": ctx.request_id,
-        "extendedRequestId": ctx.extended_request_id,
-        "apiId": ctx.api_id,
-        "accountId": ctx.account_id,
-        "domainName": f"{ctx.api_id}.execute-api.{ctx.region}.amazonaws.com",
-        "domainPrefix": ctx.api_id,
-        "httpMethod": mreq.method if mreq else ctx.request.method,
-        "path": f"/{ctx.stage.name}{mreq.path}" if (mreq and ctx.stage) else ctx.request.path,
-        "protocol": "HTTP/1.1",
-        "requestTime": clf_time(ctx.request_time),
-        "requestTimeEpoch": int(ctx.request_time * 1000),
-        "resourceId": ctx.route.resource_id if ctx.route else None,
-        "resourcePath": ctx.resource_path or None,
-        "stage": ctx.stage.name if ctx.stage else None,
-        "status": resp.status if resp else None,
-        "responseLength": len(resp.body) if resp else None,
-        "responseLatency": int(latency),
-        "integrationLatency": (
-            int(ctx.integration_latency_ms) if ctx.integration_latency_ms is not None else None
-        ),
-        "integrationStatus": ctx.integration_status,
-        "integration.latency": (
-            int(ctx.integration_latency_ms) if ctx.integration_latency_ms is not None else None
-        ),
-        "integration.status": ctx.integration_status,
-        "error.message": err.message if err else None,
-        "error.responseType": err.response_type if err else None,
-    }
-    for key, value in ident.items():
-        values[f"identity.{key}"] = value
-    for key, value in (ctx.authorizer or {}).items():
-        values[f"authorizer.{key}"] = value
+    integration_latency = (
+        int(ctx.integration_latency_ms) if ctx.integration_latency_ms is not None else None
+    )
+    values = flatten(context_map(ctx))
+    values.update(
+        {
+            "status": resp.status if resp else None,
+            "responseLength": len(resp.body) if resp else None,
+            "responseLatency": int(ctx.plane.latency_ms(ctx)),
+            "integrationLatency": integration_latency,
+            "integrationStatus": ctx.integration_status,
+            "integration.latency": integration_latency,
+            "integration.status": ctx.integration_status,
+        }
+    )
+    if ctx.api_type == "HTTP":  # DG http-api-logging-variables
+        values["routeKey"] = ctx.route_key or None
+        # [unc] bytes in and out, as the HTTP API metrics count them
+        values["dataProcessed"] = len(ctx.request.body) + (len(resp.body) if resp else 0)
+        # the path as requested: with the stage for a named stage, without for $default
+        values["path"] = ctx.request.path or "/"
+        values["resourceId"] = values["resourcePath"] = None
+        err = ctx.error
+        failed = err is not None and ctx.integration_request is not None
+        values["integrationErrorMessage"] = err.reason if failed and err else None
     return values
 
 
