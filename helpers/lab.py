@@ -118,8 +118,11 @@ class Lab:
     # ----------------------------------------------------------------- URLs
     def invoke_url(self, api_id: str, stage: str, path: str = "") -> str:
         """The stage's real invoke URL; on the moto target ``requests`` calls to it are
-        answered in-process by the emulator."""
-        base = f"https://{api_id}.execute-api.{self.region}.amazonaws.com/{stage}"
+        answered in-process by the emulator. An HTTP API's ``$default`` stage is served at
+        the root, so its URL has no stage segment."""
+        base = f"https://{api_id}.execute-api.{self.region}.amazonaws.com"
+        if stage != "$default":
+            base += f"/{stage}"
         return base + ("/" + path.lstrip("/") if path else "/")
 
     @property
@@ -135,7 +138,8 @@ class Lab:
 
     def local_url(self, api_id: str, stage: str, path: str = "") -> str:
         """The same stage on the localhost server, for curl or a browser."""
-        return f"{self.server_url}/{api_id}/{stage}" + ("/" + path.lstrip("/") if path else "/")
+        base = f"{self.server_url}/{api_id}" + ("" if stage == "$default" else f"/{stage}")
+        return base + ("/" + path.lstrip("/") if path else "/")
 
     # ----------------------------------------------------------------- traces
     def last_trace(self) -> Any:

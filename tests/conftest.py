@@ -385,3 +385,116 @@ def call(plane: Any) -> Callable[..., Any]:
         )
 
     return send
+
+
+# ---------------------------------------------------------------------------------- HTTP APIs
+
+
+@dataclass
+class HttpApi:
+    """An HTTP API (apigatewayv2) with one integration behind its routes, and where to call it."""
+
+    kit: HttpApiKit
+    api_id: str
+    stage: str
+    integration_id: str
+    fn_arn: str | None = None
+    routes: dict[str, str] = field(default_factory=dict)
+
+    def url(self, path: str = "/", stage: str | None = None) -> str:
+        return self.kit.url(self.api_id, stage or self.stage, path)
+
+
+class HttpApiKit:
+    """Builds HTTP APIs with boto3 ``apigatewayv2``, as the HTTP API notebooks do."""
+
+    def __init__(self, rest: RestApiKit) -> None:
+        self.rest = rest
+        self.region = rest.region
+        self.v2 = boto3.client("apigatewayv2", region_name=rest.region)
+
+    def function(self, source: Any, **kwargs: Any) -> str:
+        return self.rest.function(source, **kwargs)
+
+    def permit(self, fn_arn: str, api_id: str) -> None:
+        self.rest.permit(
+            fn_arn, api_id, source_arn=f"arn:aws:execute-api:{self.region}:{ACCOUNT}:{api_id}/*"
+        )
+
+    def api(self, name: str = "lab-http-api", **kwargs: Any) -> str:
+        return self.v2.create_api(Name=name, ProtocolType="HTTP", **kwargs)["ApiId"]
+
+    def lambda_integration(
+        self, api_id: str, fn_arn: str, *, payload: str = "2.0", timeout_ms: int | None = None
+    ) -> str:
+        extra = {"TimeoutInMillis": timeout_ms} if timeout_ms is not None else {}
+        return self.v2.create_integration(
+            ApiId=api_id,
+            IntegrationType="AWS_PROXY",
+            IntegrationUri=fn_arn,
+            PayloadFormatVersion=payload,
+            **extra,
+        )["IntegrationId"]
+
+    def http_integration(self, api_id: str, uri: str, **kwargs: Any) -> str:
+        """``HTTP_PROXY`` to ``uri`` (extra keyword arguments as boto3 names them)."""
+        kwargs.setdefault("IntegrationMethod", "ANY")
+        return self.v2.create_integration(
+            ApiId=api_id,
+            IntegrationType="HTTP_PROXY",
+            IntegrationUri=uri,
+            PayloadFormatVersion="1.0",
+            **kwargs,
+        )["IntegrationId"]
+
+    def route(self, api_id: str, route_key: str, integration_id: str) -> str:
+        return self.v2.create_route(
+            ApiId=api_id, RouteKey=route_key, Target=f"integrations/{integration_id}"
+        )["RouteId"]
+
+    def stage(self, api_id: str, name: str = "$default", **kwargs: Any) -> None:
+        self.v2.create_stage(ApiId=api_id, StageName=name, **kwargs)
+
+    def deploy(self, api_id: str, stage: str | None = None) -> str:
+        kwargs = {"StageName": stage} if stage else {}
+        return self.v2.create_deployment(ApiId=api_id, **kwargs)["DeploymentId"]
+
+    def url(self, api_id: str, stage: str, path: str = "/") -> str:
+        base = f"https://{api_id}.execute-api.{self.region}.amazonaws.com"
+        return base + ("" if stage == "$default" else f"/{stage}") + path
+
+    def lambda_api(
+        self,
+        source: Any,
+        routes: tuple[str, ...] = ("GET /hello",),
+        *,
+        payload: str = "2.0",
+        stage: str = "$default",
+        auto_deploy: bool = True,
+        permit: bool = True,
+        timeout: int = 3,
+        timeout_ms: int | None = None,
+        variables: dict[str, str] | None = None,
+        **api_kwargs: Any,
+    ) -> HttpApi:
+        """One function behind every route key in ``routes``; a stage that auto-deploys
+        (or, with ``auto_deploy=False``, one explicit deployment)."""
+        fn_arn = self.function(source, timeout=timeout)
+        api_id = self.api(**api_kwargs)
+        integration = self.lambda_integration(api_id, fn_arn, payload=payload, timeout_ms=timeout_ms)
+        made = {key: self.route(api_id, key, integration) for key in routes}
+        if permit:
+            self.permit(fn_arn, api_id)
+        stage_kwargs: dict[str, Any] = {"AutoDeploy": auto_deploy}
+        if variables:
+            stage_kwargs["StageVariables"] = variables
+        self.stage(api_id, stage, **stage_kwargs)
+        if not auto_deploy:
+            self.deploy(api_id, stage)
+        return HttpApi(self, api_id, stage, integration, fn_arn, made)
+
+
+@pytest.fixture
+def http_kit(kit: RestApiKit) -> HttpApiKit:
+    """:class:`HttpApiKit` on a fresh lab (shares ``kit``'s Lambda role and clients)."""
+    return HttpApiKit(kit)

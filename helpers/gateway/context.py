@@ -12,6 +12,7 @@ from typing import Any
 from .errors import GatewayError
 from .http import HttpRequest, HttpResponse
 from .snapshot import MethodConfig, RestSnapshot
+from .snapshot_v2 import HttpSnapshot, RouteConfig
 from .trace import Trace
 
 
@@ -84,3 +85,11 @@ class InvocationContext:
     #: $context.authorizer.* and $context.identity.* extras set by later steps
     authorizer: dict[str, Any] | None = None
     identity: dict[str, Any] = field(default_factory=dict)
+    #: HTTP APIs (apigatewayv2): the control plane's Api, the frozen deployment, the
+    #: matched route, its key ("GET /pets/{id}", "$default"), and whether the answer is
+    #: API Gateway's own CORS preflight
+    http_api: Any = None
+    http_deployment: HttpSnapshot | None = None
+    http_route: RouteConfig | None = None
+    route_key: str = ""
+    cors_preflight: bool = False

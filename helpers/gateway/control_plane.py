@@ -12,6 +12,22 @@ def rest_api(account_id: str, region: str, api_id: str) -> Any | None:
     return apigateway_backends[account_id][region].apis.get(api_id)
 
 
+def http_api(account_id: str, region: str, api_id: str) -> Any | None:
+    """The apigatewayv2 API with this id if it is an HTTP API (not a WebSocket API)."""
+    from moto.apigatewayv2.models import apigatewayv2_backends
+
+    api = apigatewayv2_backends[account_id][region].apis.get(api_id)
+    return api if api is not None and api.protocol_type == "HTTP" else None
+
+
+def http_deployment_document(api: Any, deployment_id: str) -> dict[str, Any] | None:
+    """The frozen API of one of an HTTP API's deployments (None: no such deployment)."""
+    from . import moto_v2
+
+    found = moto_v2.deployments(api).get(deployment_id)
+    return found.document if found is not None else None
+
+
 def lambda_function(account_id: str, region: str, arn_or_name: str) -> Any | None:
     from moto.awslambda.utils import get_backend
     from moto.core.exceptions import JsonRESTError, ServiceException

@@ -9,9 +9,11 @@ from typing import Any
 from . import control_plane
 from .context import InvocationContext
 from .http import HttpRequest, HttpResponse
+from .http_api import http_context
 from .metrics import MetricsRecorder
 from .pipeline import Pipeline
-from .pipelines import REST
+from .pipelines import HTTP, REST
+from .snapshot_v2 import HttpSnapshots
 from .snapshots import Snapshots
 from .trace import Trace, TraceLog
 
@@ -34,9 +36,10 @@ class DataPlane:
         self.runtime = runtime
         self.account_id = account_id
         self.snapshots = Snapshots()
+        self.http_snapshots = HttpSnapshots()
         self.traces = TraceLog()
         self.metrics = MetricsRecorder()
-        self.pipelines: dict[str, Pipeline] = {"REST": REST}
+        self.pipelines: dict[str, Pipeline] = {"REST": REST, "HTTP": HTTP}
 
     def resolve(self, request: HttpRequest) -> tuple[str, str, str | None]:
         """(api id, region, VPC endpoint id or None) from the host the client called."""
@@ -65,7 +68,13 @@ class DataPlane:
         api_id, region, vpce = self.resolve(request)
         api = control_plane.rest_api(self.account_id, region, api_id)
         if api is None:
-            raise UnknownApi(f"no REST API with id {api_id!r} in {region}")
+            http_api = control_plane.http_api(self.account_id, region, api_id)
+            if http_api is None:
+                raise UnknownApi(f"no REST or HTTP API with id {api_id!r} in {region}")
+            http = http_context(self, request, http_api, region)
+            self.pipelines["HTTP"].run(http)
+            assert http.method_response is not None
+            return http.method_response
         request_id = self.ids.uuid4()
         ctx = InvocationContext(
             request=request,
@@ -97,5 +106,6 @@ class DataPlane:
 
     def reset(self) -> None:
         self.snapshots.clear()
+        self.http_snapshots.clear()
         self.traces.clear()
         self.metrics = MetricsRecorder()

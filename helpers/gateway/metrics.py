@@ -27,6 +27,10 @@ class Sample(NamedTuple):
     latency_ms: float
     integration_latency_ms: float | None
     detailed: bool
+    #: HTTP APIs: ``api_name`` holds the API id, ``route`` the route key (§11)
+    api_type: str = "REST"
+    route: str = ""
+    data_processed: int = 0
 
 
 def metric_api_name(name: str, api_id: str) -> str:
@@ -64,21 +68,15 @@ class MetricsRecorder:
                 s[3] = max(s[3], value)
 
         for p in pending:
-            dim_sets = [(("ApiName", p.api_name),), (("ApiName", p.api_name), ("Stage", p.stage))]
-            if p.detailed:
-                dim_sets.append(
-                    (
-                        ("ApiName", p.api_name),
-                        ("Method", p.method),
-                        ("Resource", p.resource),
-                        ("Stage", p.stage),
-                    )
-                )
             where = (p.account_id, p.region, p.minute)
-            for dims in dim_sets:
+            http = p.api_type == "HTTP"
+            four, five = ("4xx", "5xx") if http else ("4XXError", "5XXError")
+            for dims in dimension_sets(p):
                 add((*where, "Count", dims, "Count"), 1.0)
-                add((*where, "4XXError", dims, "Count"), 1.0 if 400 <= p.status < 500 else 0.0)
-                add((*where, "5XXError", dims, "Count"), 1.0 if p.status >= 500 else 0.0)
+                add((*where, four, dims, "Count"), 1.0 if 400 <= p.status < 500 else 0.0)
+                add((*where, five, dims, "Count"), 1.0 if p.status >= 500 else 0.0)
+                if http:
+                    add((*where, "DataProcessed", dims, "Bytes"), float(p.data_processed))
                 add((*where, "Latency", dims, "Milliseconds"), p.latency_ms)
                 if p.integration_latency_ms is not None:
                     add(
@@ -86,6 +84,20 @@ class MetricsRecorder:
                         p.integration_latency_ms,
                     )
         _publish(stats)
+
+
+def dimension_sets(p: Sample) -> list[tuple[tuple[str, str], ...]]:
+    """REST: ApiName; ApiName+Stage; ApiName+Method+Resource+Stage (detailed metrics).
+    HTTP: ApiId; ApiId+Stage; ApiId+Route+Stage (detailed metrics)."""
+    key = "ApiId" if p.api_type == "HTTP" else "ApiName"
+    sets = [((key, p.api_name),), ((key, p.api_name), ("Stage", p.stage))]
+    if p.detailed and p.api_type == "HTTP":
+        sets.append(((key, p.api_name), ("Route", p.route), ("Stage", p.stage)))
+    elif p.detailed:
+        sets.append(
+            ((key, p.api_name), ("Method", p.method), ("Resource", p.resource), ("Stage", p.stage))
+        )
+    return sets
 
 
 def _publish(stats: dict[tuple, list[float]]) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 on_rest_deployment: list[Callable[[Any, str], None]] = []
 before_metrics_read: list[Callable[[], None]] = []
 before_logs_read: list[Callable[[], None]] = []
+#: (moto apigatewayv2 Api, moto_v2.Deployment) after each HTTP API deployment (auto ones too)
+on_http_deployment: list[Callable[[Any, Any], None]] = []
 _installed = False
 
 #: AWS managed policies a learner may attach in this course
@@ -66,6 +68,8 @@ def install() -> None:
     from moto.iam.models import IAMBackend
     from moto.logs.models import LogsBackend
 
+    from . import moto_v2
+
     IAMBackend._init_aws_policies = _course_managed_policies
 
     original_deploy = RestAPI.create_deployment
@@ -85,6 +89,7 @@ def install() -> None:
 
     RestAPI.create_deployment = create_deployment
     _patch_binary_media_types(RestAPI)
+    moto_v2.install()  # apigatewayv2 deployments, update_stage, quick create, auto-deploy
 
     def flushing(method: Callable[..., Any], hooks: list[Callable[[], None]]) -> Callable[..., Any]:
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:

@@ -3,6 +3,7 @@ a browser or any HTTP client can call them.
 
 Two ways to name an API:
 - path style: ``http://127.0.0.1:{port}/{api_id}/{stage}/path`` (what ``lab.local_url`` gives);
+  an HTTP API's ``$default`` stage is served at ``http://127.0.0.1:{port}/{api_id}/path``;
 - host style: a ``Host: {api_id}.execute-api.{region}.amazonaws.com`` header, as in
   ``curl -H 'Host: abc123.execute-api.us-east-1.amazonaws.com' http://127.0.0.1:{port}/prod/``.
 

@@ -1,5 +1,6 @@
-"""In-process front door: ``requests`` calls to execute-api URLs are answered by the data
-plane, without a socket. Everything else goes on to the network (or to moto) as before.
+"""In-process front door: ``requests`` calls to execute-api URLs (REST and HTTP APIs) are
+answered by the data plane, without a socket. Everything else goes on to the network (or to
+moto) as before.
 
 ``requests`` (through moto's use of ``responses``) sends every request through
 ``HTTPAdapter.send``; we wrap it once and pick out execute-api host names cheaply.

@@ -11,6 +11,9 @@ def step(ctx: InvocationContext) -> None:
     """Observe: store the trace, record CloudWatch metrics, write the access log."""
     plane = ctx.plane
     plane.traces.append(ctx.trace)
+    if ctx.api_type == "HTTP":
+        _observe_http(ctx)
+        return
     if ctx.stage is None or ctx.deployment is None or ctx.method_response is None:
         return  # AWS records nothing for a request that never reached a stage
     mreq = ctx.method_request
@@ -28,6 +31,37 @@ def step(ctx: InvocationContext) -> None:
             plane.latency_ms(ctx),
             ctx.integration_latency_ms,
             bool(settings.get("metricsEnabled")),
+        )
+    )
+    access_log.write(ctx)
+
+
+def _observe_http(ctx: InvocationContext) -> None:
+    """HTTP APIs: metrics by ApiId/Stage (and Route with detailed metrics), access log."""
+    if ctx.stage is None or ctx.http_deployment is None or ctx.method_response is None:
+        return
+    raw = ctx.stage.raw
+    settings = (getattr(raw, "route_settings", None) or {}).get(ctx.route_key) or {}
+    default = getattr(raw, "default_route_settings", None) or {}
+    detailed = settings.get("detailedMetricsEnabled", default.get("detailedMetricsEnabled"))
+    mreq = ctx.method_request
+    ctx.plane.metrics.record(
+        Sample(
+            ctx.account_id,
+            ctx.region,
+            ctx.api_id,
+            ctx.stage.name,
+            mreq.method if mreq else ctx.request.method,
+            "",
+            int(ctx.request_time // 60 * 60),
+            ctx.method_response.status,
+            ctx.plane.latency_ms(ctx),
+            ctx.integration_latency_ms,
+            bool(detailed) and bool(ctx.route_key),
+            api_type="HTTP",
+            route=ctx.route_key,
+            # [unc] bytes in and out: the request body and the response body
+            data_processed=len(ctx.request.body) + len(ctx.method_response.body),
         )
     )
     access_log.write(ctx)

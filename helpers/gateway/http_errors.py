@@ -1,0 +1,65 @@
+"""The answers HTTP APIs (apigatewayv2) give themselves: a short JSON body, no
+``x-amzn-ErrorType`` header and no gateway responses to customise (reference §4.4, §10).
+
+Bodies are byte-exact (``{"message":"Not Found"}``, no space). Facts marked [unc] are
+inferred, not documented; each lives in one class here so it is easy to change.
+"""
+
+from __future__ import annotations
+
+from .errors import GatewayError
+
+
+class HttpApiError(GatewayError):
+    """Base of the HTTP API answers: the body is always ``{"message":"<default_message>"}``."""
+
+    error_type = None
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.default_message:
+            cls.body = b'{"message":"' + cls.default_message.encode() + b'"}'
+
+
+class RouteNotFound(HttpApiError):
+    """No stage, no route and no ``$default`` route (or a stage never deployed)."""
+
+    response_type = "RESOURCE_NOT_FOUND"
+    status = 404
+    default_message = "Not Found"
+
+
+class NoIntegration(RouteNotFound):
+    """A route without a target (``integrations/<id>``). [unc] AWS's answer is not
+    documented; a route with nothing attached is reported as not found."""
+
+
+class PayloadTooLarge(HttpApiError):
+    """Body over 10 MB. [unc] status and text for HTTP APIs."""
+
+    response_type = "REQUEST_TOO_LARGE"
+    status = 413
+    default_message = "Request Entity Too Large"
+
+
+class IntegrationError(HttpApiError):
+    """Any integration failure: a malformed Lambda answer, a function error, a missing
+    permission or function, a refused backend (§4.4: all 500, capital S)."""
+
+    response_type = "INTEGRATION_FAILURE"
+    status = 500
+    default_message = "Internal Server Error"
+
+
+class ConfigurationError(IntegrationError):
+    """API Gateway cannot call the integration (no permission, no such function)."""
+
+    response_type = "API_CONFIGURATION_ERROR"
+
+
+class ServiceUnavailable(HttpApiError):
+    """The integration did not answer within ``timeoutInMillis`` (observed on AWS: 503)."""
+
+    response_type = "INTEGRATION_TIMEOUT"
+    status = 503
+    default_message = "Service Unavailable"
