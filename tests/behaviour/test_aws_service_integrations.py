@@ -501,7 +501,6 @@ def _rest_api(role: str, integration: dict[str, Any], *, response: str) -> str:
     return f"https://{api['id']}.execute-api.{REGION}.amazonaws.com/prod/things"
 
 
-@pytest.mark.skip(reason="needs nonproxy flow")
 def test_rest_api_to_sqs(queue: tuple[str, Any]) -> None:
     url, sqs = queue
     role = make_role("apigw-sqs", ["sqs:SendMessage"])
@@ -528,7 +527,6 @@ def test_rest_api_to_sqs(queue: tuple[str, Any]) -> None:
     ]
 
 
-@pytest.mark.skip(reason="needs nonproxy flow")
 def test_rest_api_to_dynamodb(table: Any) -> None:
     role = make_role("apigw-ddb", ["dynamodb:PutItem"])
     invoke = _rest_api(

@@ -467,11 +467,14 @@ class TestIntegrationDispatch:
         with pytest.raises(gw.InternalServerError):
             integration.step(routed())
 
-    @pytest.mark.parametrize("kind", ["MOCK", "HTTP_PROXY", "AWS", None])
+    @pytest.mark.parametrize("kind", ["VPC_LINK", "SOMETHING", None])
     def test_unsupported_types_are_loud(self, kind: str | None) -> None:
         ctx = routed(integration_cfg={"type": kind, "uri": "x"})
         with pytest.raises(EmulatorLimitation, match="does not emulate"):
             integration.step(ctx)
+
+    def test_every_rest_integration_type_has_a_handler(self) -> None:
+        assert set(integration.INTEGRATIONS) == {"AWS_PROXY", "AWS", "HTTP", "HTTP_PROXY", "MOCK"}
 
     def test_dispatches_by_type(self, monkeypatch: pytest.MonkeyPatch) -> None:
         seen: list[InvocationContext] = []
@@ -895,6 +898,7 @@ class TestDataPlane:
             "endpoint",
             "route",
             "resource_policy",
+            "validate",
             "integration",
             "respond",
             "observe",

@@ -19,6 +19,11 @@ _STAGE_VAR = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 DEFAULT_TIMEOUT_MS = 29_000
 
 
+def is_lambda_uri(uri: str) -> bool:
+    """Whether an integration URI names a Lambda function (else: another AWS service)."""
+    return _URI.fullmatch(uri or "") is not None
+
+
 def function_from_uri(uri: str, stage_variables: dict[str, str]) -> str:
     """The function ARN (or name) in a Lambda integration URI, stage variables substituted."""
     found = _URI.fullmatch(uri or "")
@@ -28,16 +33,22 @@ def function_from_uri(uri: str, stage_variables: dict[str, str]) -> str:
 
 
 def source_arn(ctx: InvocationContext) -> str:
-    """The ARN API Gateway presents to Lambda: stage, method and resource path template."""
+    """The ARN API Gateway presents to Lambda: stage, method and resource path template
+    (HTTP APIs: the route's path template; the ``$default`` route gives ``{stage}/$default``)."""
     assert ctx.stage is not None and ctx.method_request is not None
-    return (
-        f"arn:aws:execute-api:{ctx.region}:{ctx.account_id}:{ctx.api_id}/"
-        f"{ctx.stage.name}/{ctx.method_request.method}{ctx.resource_path}"
-    )
+    tail = f"{ctx.method_request.method}{ctx.resource_path}"
+    if ctx.route_key == "$default":
+        tail = "$default"
+    return f"arn:aws:execute-api:{ctx.region}:{ctx.account_id}:{ctx.api_id}/{ctx.stage.name}/{tail}"
 
 
-def invoke(ctx: InvocationContext, event: Any, integration: dict[str, Any]) -> Any:
+def invoke(
+    ctx: InvocationContext, event: Any, integration: dict[str, Any], *, asynchronous: bool = False
+) -> Any:
     """Invoke the integration's function with ``event``; returns the runtime's result.
+
+    ``asynchronous`` (``X-Amz-Invocation-Type: Event``, non-proxy only): the function runs
+    after API Gateway has answered; the result is ``None`` (Lambda's 202, no payload).
 
     Raises the gateway errors AWS answers with: 500 when the function is missing or API
     Gateway may not invoke it, 504 when ``timeoutInMillis`` runs out first.
@@ -62,6 +73,13 @@ def invoke(ctx: InvocationContext, event: Any, integration: dict[str, Any]) -> A
                 reason="Execution failed due to configuration error: Invalid permissions on Lambda"
                 f" function (no lambda:InvokeFunction for {arn})"
             )
+    if asynchronous:
+        started = time.perf_counter()
+        ctx.plane.runtime.invoke_function_async(fn, event)
+        ctx.integration_latency_ms = (time.perf_counter() - started) * 1000
+        ctx.integration_status = 202
+        ctx.trace.add("integration", "Lambda invoked asynchronously (Event)", status=202)
+        return None
     timeout_s = (integration.get("timeoutInMillis") or DEFAULT_TIMEOUT_MS) / 1000
     started = time.perf_counter()
     result = ctx.plane.runtime.invoke(

@@ -6,16 +6,20 @@ from collections.abc import Callable
 
 from ..context import InvocationContext
 from ..errors import EmulatorLimitation, InternalServerError
-from ..integrations import lambda_proxy
+from ..integrations import http, lambda_proxy, nonproxy
 
-#: integration type → handler; the other types arrive with their own modules
+#: integration type → handler
 INTEGRATIONS: dict[str, Callable[[InvocationContext], None]] = {
     "AWS_PROXY": lambda_proxy.integrate,
+    "AWS": nonproxy.integrate,
+    "HTTP": nonproxy.integrate,
+    "MOCK": nonproxy.integrate,
+    "HTTP_PROXY": http.integrate_proxy,
 }
 
 
 def step(ctx: InvocationContext) -> None:
-    """Integration: call the method's integration (Lambda proxy, ...)."""
+    """Integration: call the method's integration (Lambda proxy, AWS, HTTP, MOCK, ...)."""
     assert ctx.route is not None
     integration = ctx.route.integration
     if not integration:
