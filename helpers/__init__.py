@@ -3,12 +3,25 @@
 - ``connect(target=None, scope="course")`` → :class:`~helpers.lab.Lab` for the moto
   (default) or aws target (``APIGW_LAB_TARGET``).
 - ``zip_function(source)`` → deployment-package bytes for ``lambda.create_function``.
-- ``show(response)`` → status, headers and body of a ``requests`` response, readably.
+- ``show(response)`` / ``show_json(value)`` → a ``requests`` response (status, headers,
+  body) or a dict, readably.
+- ``start_backend()`` → a small HTTP service on 127.0.0.1 for HTTP integrations (moto
+  target); ``unused_url()`` → a URL nothing listens on.
 - ``FUNCTIONS`` → the folder of Lambda handlers the course deploys.
 """
 
-from .display import show
+from .backend import start_backend, unused_url
+from .display import show, show_json
 from .lab import FUNCTIONS, Lab, connect
 from .packaging import zip_function
 
-__all__ = ["FUNCTIONS", "Lab", "connect", "show", "zip_function"]
+__all__ = [
+    "FUNCTIONS",
+    "Lab",
+    "connect",
+    "show",
+    "show_json",
+    "start_backend",
+    "unused_url",
+    "zip_function",
+]
