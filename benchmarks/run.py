@@ -56,7 +56,101 @@ def build_api(lab: helpers.Lab) -> str:
         Principal="apigateway.amazonaws.com",
         SourceArn=f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/*/*/*",
     )
+    add_mapping_methods(apigw, api_id, root, arn)
     apigw.create_deployment(restApiId=api_id, stageName="prod")
+    return api_id
+
+
+#: a request template with a loop, and a response template reshaping the function's answer
+TRANSFORM_IN = """{
+  "owner": "$input.params('owner')",
+  "items": [#foreach($item in $input.path('$.items'))
+    {"sku": "$item.sku", "qty": $item.qty}#if($foreach.hasNext),#end
+  #end],
+  "requestId": "$context.requestId"
+}"""
+TRANSFORM_OUT = """#set($body = $input.path('$'))
+{"count": $body.count, "owner": "$util.escapeJavaScript($body.owner)"}"""
+TRANSFORM_HANDLER = """
+def handler(event, context):
+    return {"count": len(event["items"]), "owner": event["owner"]}
+"""
+TRANSFORM_BODY = {"items": [{"sku": f"sku-{i}", "qty": i} for i in range(10)]}
+
+
+def add_mapping_methods(apigw: object, api_id: str, root: str, arn: str) -> None:
+    """``GET /mock`` (MOCK with templates) and ``POST /transform`` (Lambda custom
+    integration with request and response templates)."""
+    lam = boto3.client("lambda")
+    transform_arn = lam.create_function(
+        FunctionName="bench-transform",
+        Runtime="python3.12",
+        Role=boto3.client("lambda").get_function(FunctionName="bench")["Configuration"]["Role"],
+        Handler="app.handler",
+        Code={"ZipFile": helpers.zip_function(TRANSFORM_HANDLER)},
+    )["FunctionArn"]
+    lam.add_permission(
+        FunctionName="bench-transform",
+        StatementId="apigw",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/*/*/*",
+    )
+    for part, method, integration, template in (
+        (
+            "mock",
+            "GET",
+            {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}},
+            '{"ok": true, "id": "$context.requestId"}',
+        ),
+        (
+            "transform",
+            "POST",
+            {
+                "type": "AWS",
+                "integrationHttpMethod": "POST",
+                "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+                f"{transform_arn}/invocations",
+                "requestTemplates": {"application/json": TRANSFORM_IN},
+            },
+            TRANSFORM_OUT,
+        ),
+    ):
+        res = apigw.create_resource(restApiId=api_id, parentId=root, pathPart=part)["id"]
+        apigw.put_method(
+            restApiId=api_id, resourceId=res, httpMethod=method, authorizationType="NONE"
+        )
+        apigw.put_integration(restApiId=api_id, resourceId=res, httpMethod=method, **integration)
+        apigw.put_method_response(
+            restApiId=api_id, resourceId=res, httpMethod=method, statusCode="200"
+        )
+        apigw.put_integration_response(
+            restApiId=api_id,
+            resourceId=res,
+            httpMethod=method,
+            statusCode="200",
+            selectionPattern="",
+            responseTemplates={"application/json": template},
+        )
+
+
+def build_http_api(lab: helpers.Lab) -> str:
+    """An HTTP API with a payload 2.0 Lambda proxy route on the ``$default`` stage."""
+    v2 = boto3.client("apigatewayv2")
+    arn = boto3.client("lambda").get_function(FunctionName="bench")["Configuration"]["FunctionArn"]
+    api_id = v2.create_api(Name="bench-http", ProtocolType="HTTP")["ApiId"]
+    integration = v2.create_integration(
+        ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=arn, PayloadFormatVersion="2.0"
+    )["IntegrationId"]
+    v2.create_route(ApiId=api_id, RouteKey="GET /{item}", Target=f"integrations/{integration}")
+    v2.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    boto3.client("lambda").add_permission(
+        FunctionName="bench",
+        StatementId="apigw-http",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/*/*",
+    )
     return api_id
 
 
@@ -105,6 +199,26 @@ def main() -> int:
     local = requests.Session()
     local_url = lab.local_url(api_id, "prod", "item-1")
     assert lab.gateway.handle(direct).status == 200
+    import json
+
+    mock = HttpRequest("GET", host, "/prod/mock", headers=[("User-Agent", "bench")])
+    transform = HttpRequest(
+        "POST",
+        host,
+        "/prod/transform",
+        query="owner=ada",
+        headers=[("User-Agent", "bench"), ("Content-Type", "application/json")],
+        body=json.dumps(TRANSFORM_BODY).encode(),
+    )
+    http_api = build_http_api(lab)
+    v2 = HttpRequest(
+        "GET", f"{http_api}.execute-api.us-east-1.amazonaws.com", "/item-1",
+        headers=[("User-Agent", "bench")],
+    )
+    assert lab.gateway.handle(mock).status == 200
+    answer = lab.gateway.handle(transform)
+    assert (answer.status, json.loads(answer.body)) == (200, {"count": 10, "owner": "ada"})
+    assert lab.gateway.handle(v2).status == 200
     assert session.get(in_process).status_code == 200
     assert local.get(local_url).status_code == 200
 
@@ -112,6 +226,16 @@ def main() -> int:
     print("apigw-lab benchmark (REST API, Lambda proxy, trivial handler)")
     print(
         f"  direct (DataPlane.handle)      {rate(n, lambda: lab.gateway.handle(direct)):>9,.0f} req/s"
+    )
+    print(
+        f"  direct, MOCK + templates       {rate(n, lambda: lab.gateway.handle(mock)):>9,.0f} req/s"
+    )
+    print(
+        f"  direct, Lambda custom, 10-item request + response templates"
+        f" {rate(n // 2, lambda: lab.gateway.handle(transform)):>9,.0f} req/s"
+    )
+    print(
+        f"  direct, HTTP API payload 2.0   {rate(n, lambda: lab.gateway.handle(v2)):>9,.0f} req/s"
     )
     print(
         f"  requests, in-process           {rate(n // 5, lambda: session.get(in_process)):>9,.0f} req/s"
