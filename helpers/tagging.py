@@ -15,7 +15,8 @@ from botocore.exceptions import ClientError
 
 TAG_KEY = "apigw-lab"
 
-# operation → (parameter, shape): "map" is {"k": "v"}, "list" is [{"Key": k, "Value": v}]
+# operation → (parameter, shape): "map" is {"k": "v"}, "list" is [{"Key": k, "Value": v}],
+# "lower-list" is [{"key": k, "value": v}] (Step Functions)
 TAGGED_CREATES: dict[tuple[str, str], tuple[str, str]] = {
     ("apigateway", "CreateRestApi"): ("tags", "map"),
     ("apigateway", "CreateApiKey"): ("tags", "map"),
@@ -27,6 +28,7 @@ TAGGED_CREATES: dict[tuple[str, str], tuple[str, str]] = {
     ("dynamodb", "CreateTable"): ("Tags", "list"),
     ("sqs", "CreateQueue"): ("tags", "map"),
     ("sns", "CreateTopic"): ("Tags", "list"),
+    ("stepfunctions", "CreateStateMachine"): ("tags", "lower-list"),
     ("cognito-idp", "CreateUserPool"): ("UserPoolTags", "map"),
 }
 
@@ -36,9 +38,10 @@ def _adder(param: str, shape: str, value: str) -> Callable[..., None]:
         if shape == "map":
             params.setdefault(param, {}).setdefault(TAG_KEY, value)
         else:
+            key, val = ("key", "value") if shape == "lower-list" else ("Key", "Value")
             tags = params.setdefault(param, [])
-            if not any(t.get("Key") == TAG_KEY for t in tags):
-                tags.append({"Key": TAG_KEY, "Value": value})
+            if not any(t.get(key) == TAG_KEY for t in tags):
+                tags.append({key: TAG_KEY, val: value})
 
     return add
 
@@ -56,7 +59,7 @@ def install_tagging(session: boto3.session.Session, value: str) -> None:
 
 def _tagged(tags: dict[str, str] | list[dict[str, str]] | None, value: str) -> bool:
     if isinstance(tags, list):
-        tags = {t["Key"]: t["Value"] for t in tags}
+        tags = {t.get("Key", t.get("key")): t.get("Value", t.get("value")) for t in tags}
     return (tags or {}).get(TAG_KEY) == value
 
 
@@ -121,6 +124,22 @@ def cleanup(session: boto3.session.Session, value: str, *, region: str) -> list[
         arn = ddb.describe_table(TableName=name)["Table"]["TableArn"]
         if _tagged(ddb.list_tags_of_resource(ResourceArn=arn).get("Tags"), value):
             attempt(f"table {name}", lambda n=name: ddb.delete_table(TableName=n))
+
+    sqs = session.client("sqs", region_name=region)
+    for page in sqs.get_paginator("list_queues").paginate():
+        for url in page.get("QueueUrls", []):
+            if _tagged(sqs.list_queue_tags(QueueUrl=url).get("Tags"), value):
+                attempt(f"queue {url.rsplit('/', 1)[-1]}", lambda u=url: sqs.delete_queue(QueueUrl=u))
+
+    sfn = session.client("stepfunctions", region_name=region)
+    for page in sfn.get_paginator("list_state_machines").paginate():
+        for machine in page["stateMachines"]:
+            arn = machine["stateMachineArn"]
+            if _tagged(sfn.list_tags_for_resource(resourceArn=arn).get("tags"), value):
+                attempt(
+                    f"state machine {machine['name']}",
+                    lambda a=arn: sfn.delete_state_machine(stateMachineArn=a),
+                )
 
     iam = session.client("iam")
     for page in iam.get_paginator("list_roles").paginate():

@@ -322,3 +322,10 @@ def test_a_model_the_api_does_not_have_is_loud(unit_kit: Any, plane: Any, call: 
 def test_error_messages(schema: dict, instance: Any, message: str) -> None:
     (error,) = Draft4Validator(schema).iter_errors(instance)
     assert validate.describe(error) == message
+
+
+def test_several_missing_properties_make_one_message() -> None:
+    models = {"Pet": {"schema": json.dumps({"type": "object", "required": ["name", "price"]})}}
+    assert validate.body_errors(b"{}", "Pet", models) == [
+        'object has missing required properties (["name","price"])'
+    ]

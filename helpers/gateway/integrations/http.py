@@ -62,7 +62,8 @@ def endpoint_url(
     return filled
 
 
-def _with_query(url: str, query: dict[str, list[str]]) -> str:
+def with_query(url: str, query: dict[str, list[str]]) -> str:
+    """``url`` with ``query`` appended (every value kept, URL-encoded)."""
     if not query:
         return url
     text = urlencode([(k, v) for k, values in query.items() for v in values])
@@ -98,7 +99,7 @@ def call_http_backend(
     """``HTTP`` (custom): send only the mapped request; the answer is mapped afterwards."""
     from .nonproxy import DEFAULT_CONTENT_TYPE, BackendAnswer
 
-    url = _with_query(endpoint_url(ctx, integration, request.path), request.querystring)
+    url = with_query(endpoint_url(ctx, integration, request.path), request.querystring)
     headers = [(k, v) for k, values in request.header.items() for v in values]
     names = {k.lower() for k, _ in headers}
     if "content-type" not in names and request.body:
@@ -126,7 +127,7 @@ def integrate_proxy(ctx: InvocationContext) -> None:
     url = endpoint_url(ctx, integration, mapped.path, fallback=mreq.path_params)
     query = {k: list(v) for k, v in mreq.query.items()}
     query.update(mapped.querystring)
-    url = _with_query(url, query)
+    url = with_query(url, query)
     headers: dict[str, list[str]] = {
         k: list(v) for k, v in mreq.headers.items() if k.lower() not in _NOT_FORWARDED
     }

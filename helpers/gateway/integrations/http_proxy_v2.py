@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from .. import access_log
 from ..context import InvocationContext
@@ -19,6 +19,7 @@ from ..errors import EmulatorLimitation
 from ..http import HttpResponse
 from ..http_errors import ConfigurationError, IntegrationError, ServiceUnavailable
 from . import http_client, http_mapping_v2
+from .http import with_query
 
 DEFAULT_TIMEOUT_MS = 30_000
 #: [unc] a backend that refuses the connection (or whose name does not resolve): HTTP APIs
@@ -55,12 +56,6 @@ def endpoint_url(ctx: InvocationContext, uri: str) -> str:
         url = urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
     return url
 
-
-def _with_query(url: str, query: dict[str, list[str]]) -> str:
-    if not query:
-        return url
-    text = urlencode([(k, v) for k, values in query.items() for v in values])
-    return f"{url}{'&' if '?' in url else '?'}{text}"
 
 
 def mapping_variables(ctx: InvocationContext) -> http_mapping_v2.MappingVariables:
@@ -115,7 +110,7 @@ def integrate(ctx: InvocationContext) -> None:
             raise EmulatorLimitation(f"invalid requestParameters: {exc}") from None
         ctx.trace.add("parameter-mapping", "request", keys=sorted(request_parameters))
     base = urlunsplit((parts.scheme, parts.netloc, outgoing.path, parts.query, ""))
-    target = _with_query(base, outgoing.query)
+    target = with_query(base, outgoing.query)
     headers = [(k, v) for k, values in outgoing.headers.items() for v in values]
     ctx.integration_request = {"method": method, "url": target, "headers": headers}
     timeout_ms = integration.get("timeoutInMillis") or DEFAULT_TIMEOUT_MS

@@ -179,7 +179,9 @@ def body_errors(body: bytes, name: str, models: dict[str, dict[str, Any]]) -> li
     frozen = tuple(sorted((k, m.get("schema") or "{}") for k, m in models.items()))
     validator = _validator(name, frozen)
     try:
-        return [describe(e) for e in validator.iter_errors(instance)]
+        # jsonschema reports each missing required property apart; the Java validator (and
+        # describe()) makes one message of them all, so keep each message once
+        return list(dict.fromkeys(describe(e) for e in validator.iter_errors(instance)))
     except Unresolvable as exc:
         raise EmulatorLimitation(
             f"model {name!r} refers to {exc}, which API Gateway would have refused when the "
