@@ -17,6 +17,26 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def coalesce_streams(nb: nbformat.NotebookNode) -> None:
+    """Join adjacent stdout (or stderr) chunks: where the kernel splits one print's text
+    varies from run to run, and the committed file should not."""
+    for cell in nb.cells:
+        merged: list[nbformat.NotebookNode] = []
+        for output in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (
+                last is not None
+                and output.output_type == "stream"
+                and last.output_type == "stream"
+                and last.name == output.name
+            ):
+                last.text += output.text
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell.outputs = merged
+
+
 def run(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
@@ -29,6 +49,7 @@ def run(path: Path) -> float:
         resources={"metadata": {"path": str(path.parent)}},
     ).execute()
     elapsed = time.perf_counter() - start
+    coalesce_streams(nb)
     nbformat.write(nb, path)
     return elapsed
 
