@@ -28,6 +28,7 @@ TAGGED_CREATES: dict[tuple[str, str], tuple[str, str]] = {
     ("dynamodb", "CreateTable"): ("Tags", "list"),
     ("sqs", "CreateQueue"): ("tags", "map"),
     ("sns", "CreateTopic"): ("Tags", "list"),
+    ("iam", "CreatePolicy"): ("Tags", "list"),
     ("stepfunctions", "CreateStateMachine"): ("tags", "lower-list"),
     ("cognito-idp", "CreateUserPool"): ("UserPoolTags", "map"),
 }
@@ -99,6 +100,8 @@ def cleanup(session: boto3.session.Session, value: str, *, region: str) -> list[
             attempt(f"api {api['ApiId']}", lambda a=api: v2.delete_api(ApiId=a["ApiId"]))
 
     lam = session.client("lambda", region_name=region)
+    #: the log groups Lambda made for the functions deleted here (untagged, as on AWS)
+    function_groups: set[str] = set()
     for page in lam.get_paginator("list_functions").paginate():
         for fn in page["Functions"]:
             if _tagged(lam.list_tags(Resource=fn["FunctionArn"]).get("Tags"), value):
@@ -106,18 +109,17 @@ def cleanup(session: boto3.session.Session, value: str, *, region: str) -> list[
                     f"function {fn['FunctionName']}",
                     lambda f=fn: lam.delete_function(FunctionName=f["FunctionName"]),
                 )
+                function_groups.add(f"/aws/lambda/{fn['FunctionName']}")
 
     logs = session.client("logs", region_name=region)
     for page in logs.get_paginator("describe_log_groups").paginate():
         for group in page["logGroups"]:
+            name = group["logGroupName"]
             tags = logs.list_tags_for_resource(resourceArn=group["arn"].removesuffix(":*")).get(
                 "tags"
             )
-            if _tagged(tags, value):
-                attempt(
-                    f"log group {group['logGroupName']}",
-                    lambda g=group: logs.delete_log_group(logGroupName=g["logGroupName"]),
-                )
+            if name in function_groups or _tagged(tags, value):
+                attempt(f"log group {name}", lambda n=name: logs.delete_log_group(logGroupName=n))
 
     ddb = session.client("dynamodb", region_name=region)
     for name in ddb.list_tables().get("TableNames", []):
@@ -141,7 +143,30 @@ def cleanup(session: boto3.session.Session, value: str, *, region: str) -> list[
                     lambda a=arn: sfn.delete_state_machine(stateMachineArn=a),
                 )
 
+    sns = session.client("sns", region_name=region)
+    for page in sns.get_paginator("list_topics").paginate():
+        for topic in page.get("Topics", []):
+            arn = topic["TopicArn"]
+            if _tagged(sns.list_tags_for_resource(ResourceArn=arn).get("Tags"), value):
+                attempt(f"topic {arn.rsplit(':', 1)[-1]}", lambda a=arn: sns.delete_topic(TopicArn=a))
+
     iam = session.client("iam")
+    for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
+        for pol in page["Policies"]:
+            arn = pol["Arn"]
+            if not _tagged(iam.list_policy_tags(PolicyArn=arn).get("Tags"), value):
+                continue
+            entities = iam.list_entities_for_policy(PolicyArn=arn)
+            for role in entities.get("PolicyRoles", []):
+                iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=arn)
+            for user in entities.get("PolicyUsers", []):
+                iam.detach_user_policy(UserName=user["UserName"], PolicyArn=arn)
+            for group in entities.get("PolicyGroups", []):
+                iam.detach_group_policy(GroupName=group["GroupName"], PolicyArn=arn)
+            for version in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+                if not version["IsDefaultVersion"]:
+                    iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
+            attempt(f"policy {pol['PolicyName']}", lambda a=arn: iam.delete_policy(PolicyArn=a))
     for page in iam.get_paginator("list_roles").paginate():
         for role in page["Roles"]:
             name = role["RoleName"]
