@@ -26,6 +26,11 @@ _HOST_SUFFIXES = (".amazonaws.com",)
 _state: dict[str, Any] = {"handler": None, "original": None}
 
 
+def current_handler() -> Any:
+    """What answers execute-api requests in this process (None when nothing is installed)."""
+    return _state.get("handler")
+
+
 class _OriginalResponse:
     """What ``requests`` reads cookies from (``response._original_response.msg``)."""
 

@@ -93,7 +93,7 @@ def send(
         raise BackendUnreachable(f"invalid URL {url!r}: {exc}") from exc
     if parts.scheme not in ("http", "https") or not host:
         raise BackendUnreachable(f"invalid URL {url!r}: need http(s)://host/...")
-    handler = transport._state.get("handler")
+    handler = transport.current_handler()
     if handler is not None and _is_execute_api(host):
         return _send_in_process(handler, method, url, headers=headers, body=body,
                                 timeout_s=timeout_s)
