@@ -1,0 +1,32 @@
+"""Automatic checks for the labs.
+
+A check takes the lab and the learner's values (an API id, a stage name) and verifies
+*behaviour*: it calls the deployed API with ``requests`` as a client would, and reads the
+configuration only to explain a failure. Each passed criterion prints one ``✓`` line; the
+first failed one raises :class:`CheckFailed` saying what was expected, what happened and
+what to try.
+
+They run unchanged on both targets; on the moto target a failure also quotes what the
+gateway emulator decided (its trace), which is the line CloudWatch execution logs would
+show on AWS.
+
+- :mod:`.common`: ``CheckFailed``, ``Report``, calling the API, traces, shared criteria;
+- :mod:`.lab01`: ``check_lab01`` (the ``bookshelf`` API, Lambda proxy integrations);
+- :mod:`.lab02`: ``check_lab02`` (the ``feedback`` API: validation, SQS, CORS).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .common import CheckFailed, Report, describe
+from .lab01 import check_lab01
+from .lab02 import check_lab02
+
+__all__ = ["CHECKS", "CheckFailed", "Report", "check_lab01", "check_lab02", "describe"]
+
+#: lab notebook name → its check, for tests and tools
+CHECKS: dict[str, Callable[..., None]] = {
+    "01-first-rest-api": check_lab01,
+    "02-feedback-api": check_lab02,
+}
