@@ -3,6 +3,9 @@
 - ``RestAPI.create_deployment``: freeze a snapshot; and keep an existing stage's settings
   (moto replaces the Stage object, AWS only points it at the new deployment).
 - CloudWatch and CloudWatch Logs reads: flush what the data plane buffered first.
+- ``put_integration_response``: refuse what AWS refuses (a status with no method response,
+  a header mapping the method response does not declare) — moto accepts both, and a
+  learner would build on the emulator what a real account rejects.
 - IAM: the AWS managed policies the course attaches exist (moto loads none by default, or
   all ~1,000 of them, which costs almost a second per reset).
 """
@@ -89,6 +92,7 @@ def install() -> None:
 
     RestAPI.create_deployment = create_deployment
     _patch_binary_media_types(RestAPI)
+    _check_integration_responses()
     moto_v2.install()  # apigatewayv2 deployments, update_stage, quick create, auto-deploy
 
     def flushing(method: Callable[..., Any], hooks: list[Callable[[], None]]) -> Callable[..., Any]:
@@ -147,6 +151,54 @@ def _patch_binary_media_types(rest_api_class: Any) -> None:
             original_patch(self, rest)
 
     rest_api_class.apply_patch_operations = apply_patch_operations
+
+
+def _check_integration_responses() -> None:
+    """AWS validates an integration response against the method's declared responses.
+
+    The messages are those AWS returns (seen in CloudFormation errors) [unc: exact wording].
+    """
+    from moto.apigateway.exceptions import BadRequestException, NotFoundException
+    from moto.apigateway.models import APIGatewayBackend
+
+    original = APIGatewayBackend.put_integration_response
+
+    def put_integration_response(
+        self: Any,
+        function_id: str,
+        resource_id: str,
+        method_type: str,
+        status_code: str,
+        selection_pattern: str,
+        response_templates: dict[str, str],
+        response_parameters: dict[str, str],
+        content_handling: str | None = None,
+    ) -> Any:
+        method = self.get_method(function_id, resource_id, method_type)
+        declared = method.method_responses.get(str(status_code))
+        if declared is None:
+            raise NotFoundException("Invalid Response status code specified")
+        allowed = {k.lower() for k in (declared.response_parameters or {})}
+        for key in response_parameters or {}:
+            if key.lower().startswith("method.response.header.") and key.lower() not in allowed:
+                raise BadRequestException(
+                    "Invalid mapping expression specified: Validation Result: warnings : [], "
+                    f"errors : [Invalid mapping expression parameter specified: {key}]"
+                )
+        return original(
+            self,
+            function_id,
+            resource_id,
+            method_type,
+            status_code,
+            selection_pattern,
+            response_templates,
+            response_parameters,
+            content_handling,
+        )
+
+    put_integration_response.__doc__ = original.__doc__
+    APIGatewayBackend.put_integration_response = put_integration_response
 
 
 def _exact_dimensions(backend_class: Any) -> None:

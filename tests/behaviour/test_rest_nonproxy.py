@@ -141,13 +141,40 @@ def test_no_integration_response_is_a_configuration_error(rest: Rest, fresh_lab:
     assert "no match and no default" in last_trace(fresh_lab)
 
 
-def test_selected_status_without_method_response_is_500(rest: Rest) -> None:
-    rest.method(
+def test_integration_response_needs_a_declared_method_response(rest: Rest) -> None:
+    from botocore.exceptions import ClientError
+
+    rid = rest.method(
         "/ping",
         "GET",
         integration={"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}},
-        responses={"201": {"selectionPattern": ""}},
+        responses={"200": {"selectionPattern": ""}},
         method_responses={"200": {}},
+    )
+    with pytest.raises(ClientError, match="Invalid Response status code specified"):
+        rest.apigw.put_integration_response(
+            restApiId=rest.api_id, resourceId=rid, httpMethod="GET", statusCode="201"
+        )
+    with pytest.raises(ClientError, match="method.response.header.X-Undeclared"):
+        rest.apigw.put_integration_response(
+            restApiId=rest.api_id,
+            resourceId=rid,
+            httpMethod="GET",
+            statusCode="200",
+            responseParameters={"method.response.header.X-Undeclared": "'yes'"},
+        )
+
+
+def test_selected_status_whose_method_response_was_deleted_is_500(rest: Rest) -> None:
+    rid = rest.method(
+        "/ping",
+        "GET",
+        integration={"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}},
+        responses={"200": {"selectionPattern": ""}},
+        method_responses={"200": {}},
+    )
+    rest.apigw.delete_method_response(
+        restApiId=rest.api_id, resourceId=rid, httpMethod="GET", statusCode="200"
     )
     rest.deploy()
     assert requests.get(rest.url("/ping")).status_code == 500
