@@ -155,7 +155,7 @@ def test_integration_response_needs_a_declared_method_response(rest: Rest) -> No
         rest.apigw.put_integration_response(
             restApiId=rest.api_id, resourceId=rid, httpMethod="GET", statusCode="201"
         )
-    with pytest.raises(ClientError, match="method.response.header.X-Undeclared"):
+    with pytest.raises(ClientError, match=r"method\.response\.header\.X-Undeclared"):
         rest.apigw.put_integration_response(
             restApiId=rest.api_id,
             resourceId=rid,
