@@ -1,5 +1,9 @@
-"""Read-only access to what boto3 created, held by moto (the only module that knows moto's
-classes, apart from the patches in :mod:`helpers.gateway.moto_hooks`)."""
+"""Read-only access to what boto3 created, held by moto.
+
+Only a few modules know moto's classes: this one, the patches in
+:mod:`helpers.gateway.moto_hooks` and :mod:`helpers.gateway.moto_v2` (what moto's
+apigatewayv2 lacks), and :mod:`helpers.gateway.integrations.aws_service_moto` (roles, STS
+and moto's dispatch for AWS service integrations). Everything else works on plain data."""
 
 from __future__ import annotations
 
