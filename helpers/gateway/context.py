@@ -6,6 +6,7 @@ method request → integration request → integration response → method respo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,17 @@ class MethodRequest:
             if key.lower() == name and values:
                 found = values[-1]
         return found
+
+
+_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
+
+
+def fill_stage_variables(text: str, variables: dict[str, str]) -> str:
+    """``${stageVariables.x}`` in an integration URI or credentials ARN replaced by the
+    stage's value (empty when the stage does not set it)."""
+    if "${" not in text:
+        return text
+    return _STAGE_VARIABLE.sub(lambda m: variables.get(m.group(1), ""), text)
 
 
 @dataclass(slots=True)

@@ -25,11 +25,11 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from .. import policy as iam
-from ..context import InvocationContext
+from ..context import InvocationContext, fill_stage_variables
 from ..errors import EmulatorLimitation
 from . import aws_service_moto as moto_side
 from .aws_service_catalog import SERVICES, ServiceSpec, denied_answer, resources_for
-from .aws_service_role import assumed_role_arn, authorize, execution_role, stage_vars
+from .aws_service_role import assumed_role_arn, authorize, execution_role
 
 _URI = re.compile(
     r"arn:(?P<partition>aws[a-z-]*):apigateway:(?P<region>[a-z0-9-]+):"
@@ -125,7 +125,7 @@ def parse_uri(
 
     Raises EmulatorLimitation for a service the lab does not emulate (Lambda URIs go to
     :mod:`.lambda_invoke`, not here)."""
-    text = stage_vars(uri or "", stage_variables or {})
+    text = fill_stage_variables(uri or "", stage_variables or {})
     found = _URI.fullmatch(text)
     if not found:
         raise EmulatorLimitation(f"not an AWS service integration URI: {uri!r}")

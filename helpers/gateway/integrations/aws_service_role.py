@@ -5,26 +5,19 @@ permissions boundary (:mod:`helpers.gateway.policy` evaluates them)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from .. import policy as iam
-from ..context import InvocationContext
+from ..context import InvocationContext, fill_stage_variables
 from ..errors import EmulatorLimitation, InternalServerError
 from . import aws_service_moto as moto_side
 from .aws_service_catalog import SESSION_NAME
 
-_STAGE_VAR = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 #: ``credentials`` meaning "call with the caller's own IAM credentials" (AWS_IAM methods)
 CALLER_CREDENTIALS = "arn:aws:iam::*:user/*"
 #: [unc] an AWS integration without an execution role: we answer 500 as for a role API
 #: Gateway may not assume (the exact execution-log text is not documented)
 NO_ROLE_REASON = "Execution failed due to configuration error: no execution role (credentials)"
-
-
-def stage_vars(text: str, variables: dict[str, str]) -> str:
-    """``${stageVariables.x}`` replaced by the stage's value (empty when unset)."""
-    return _STAGE_VAR.sub(lambda m: variables.get(m.group(1), ""), text)
 
 
 def _source_arn(ctx: InvocationContext) -> str:
@@ -52,7 +45,7 @@ def execution_role(
     Raises InternalServerError (500) when there is no role, no such role, or its trust
     policy does not let ``apigateway.amazonaws.com`` assume it."""
     variables = ctx.stage.variables if ctx.stage else {}
-    arn = stage_vars(integration.get("credentials") or "", variables)
+    arn = fill_stage_variables(integration.get("credentials") or "", variables)
     if not arn:
         ctx.trace.add("aws-service", "no execution role")
         raise InternalServerError(reason=NO_ROLE_REASON)

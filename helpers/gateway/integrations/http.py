@@ -13,7 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from ..context import InvocationContext
+from ..context import InvocationContext, fill_stage_variables
 from ..errors import EndpointUnreachable, IntegrationTimeout, InternalServerError
 from ..http import HttpResponse
 from ..mapping import params as param_mapping
@@ -24,9 +24,8 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT_MS = 29_000
 _PATH_VAR = re.compile(r"\{([A-Za-z0-9_.+-]+)\}")
-_STAGE_VAR = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
-#: never forwarded to the endpoint (hop-by-hop, or rewritten for the new connection)
-_NOT_FORWARDED = {"host", "connection", "content-length", "keep-alive", "transfer-encoding"}
+#: never forwarded to the endpoint (REST and HTTP APIs) (hop-by-hop, or rewritten for the new connection)
+NOT_FORWARDED = {"host", "connection", "content-length", "keep-alive", "transfer-encoding"}
 #: endpoint headers API Gateway renames before answering the client [obs]
 _REMAPPED = {"authorization", "connection", "content-length", "date", "server", "www-authenticate"}
 _DROPPED_FROM_ANSWER = {"transfer-encoding", "keep-alive"}
@@ -41,9 +40,7 @@ def endpoint_url(
 ) -> str:
     """The integration URI with stage variables and ``{path}`` parameters filled in."""
     assert ctx.stage is not None
-    uri = integration.get("uri") or ""
-    variables = ctx.stage.variables
-    uri = _STAGE_VAR.sub(lambda m: variables.get(m.group(1), ""), uri)
+    uri = fill_stage_variables(integration.get("uri") or "", ctx.stage.variables)
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -129,7 +126,7 @@ def integrate_proxy(ctx: InvocationContext) -> None:
     query.update(mapped.querystring)
     url = with_query(url, query)
     headers: dict[str, list[str]] = {
-        k: list(v) for k, v in mreq.headers.items() if k.lower() not in _NOT_FORWARDED
+        k: list(v) for k, v in mreq.headers.items() if k.lower() not in NOT_FORWARDED
     }
     for name, values in mapped.header.items():
         for existing in [k for k in headers if k.lower() == name.lower()]:

@@ -14,21 +14,18 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .. import access_log
-from ..context import InvocationContext
+from ..context import InvocationContext, fill_stage_variables
 from ..errors import EmulatorLimitation
 from ..http import HttpResponse
 from ..http_errors import ConfigurationError, IntegrationError, ServiceUnavailable
 from . import http_client, http_mapping_v2
-from .http import with_query
+from .http import NOT_FORWARDED, with_query
 
 DEFAULT_TIMEOUT_MS = 30_000
 #: [unc] a backend that refuses the connection (or whose name does not resolve): HTTP APIs
 #: answer every integration failure with 500 Internal Server Error (§4.4); a time-out is 503
 UNREACHABLE_ERROR = IntegrationError
 _PATH_VAR = re.compile(r"\{([A-Za-z0-9_.-]+)(\+?)\}")
-_STAGE_VAR = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
-#: never forwarded to the endpoint (hop-by-hop, or rewritten for the new connection)
-_NOT_FORWARDED = {"host", "connection", "content-length", "keep-alive", "transfer-encoding"}
 #: endpoint headers that do not reach the client (API Gateway frames the answer itself)
 _NOT_RETURNED = {"connection", "content-length", "keep-alive", "transfer-encoding"}
 
@@ -38,8 +35,7 @@ def endpoint_url(ctx: InvocationContext, uri: str) -> str:
     ``$default`` route, the request path is appended."""
     mreq = ctx.method_request
     assert ctx.stage is not None and mreq is not None
-    variables = ctx.stage.variables
-    uri = _STAGE_VAR.sub(lambda m: variables.get(m.group(1), ""), uri)
+    uri = fill_stage_variables(uri, ctx.stage.variables)
     params = mreq.path_params
 
     def fill(match: re.Match[str]) -> str:
@@ -96,7 +92,7 @@ def integrate(ctx: InvocationContext) -> None:
         method=method,
         path=parts.path or "/",
         query={k: list(v) for k, v in mreq.query.items()},
-        headers={k: list(v) for k, v in mreq.headers.items() if k not in _NOT_FORWARDED},
+        headers={k: list(v) for k, v in mreq.headers.items() if k.lower() not in NOT_FORWARDED},
         body=mreq.body,
     )
     variables = mapping_variables(ctx)

@@ -9,13 +9,12 @@ from typing import Any
 
 from .. import control_plane
 from .. import policy as iam
-from ..context import InvocationContext
+from ..context import InvocationContext, fill_stage_variables
 from ..errors import IntegrationTimeout, InternalServerError
 
 _URI = re.compile(
     r"arn:aws[a-z-]*:apigateway:[^:]+:lambda:path/2015-03-31/functions/(.+)/invocations"
 )
-_STAGE_VAR = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 DEFAULT_TIMEOUT_MS = 29_000
 
 
@@ -29,7 +28,7 @@ def function_from_uri(uri: str, stage_variables: dict[str, str]) -> str:
     found = _URI.fullmatch(uri or "")
     if not found:
         raise InternalServerError(reason=f"integration URI is not a Lambda invocation URI: {uri}")
-    return _STAGE_VAR.sub(lambda m: stage_variables.get(m.group(1), ""), found.group(1))
+    return fill_stage_variables(found.group(1), stage_variables)
 
 
 def source_arn(ctx: InvocationContext) -> str:

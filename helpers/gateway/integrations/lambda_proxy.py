@@ -128,6 +128,40 @@ def _header_text(value: Any) -> str:
     raise _malformed(f"header value {value!r} is not a string")
 
 
+class BadBase64(ValueError):
+    """``isBase64Encoded`` is set but the body is not base64."""
+
+
+def status_of(value: Any) -> int:
+    """A proxy response's ``statusCode`` (an int, or digits); ValueError otherwise."""
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 100 <= value <= 599:
+        raise ValueError(f"statusCode {value!r} is not an HTTP status")
+    return value
+
+
+def body_of(data: dict[str, Any]) -> bytes:
+    """A proxy response's ``body`` as bytes, base64-decoded when ``isBase64Encoded``.
+
+    Raises ValueError when it is not a string, :class:`BadBase64` when it does not decode
+    (payload 1.0 and 2.0 share these rules; each caller answers with its API type's error).
+    """
+    body = data.get("body")
+    if body is None:
+        raw = b""
+    elif isinstance(body, str):
+        raw = body.encode()
+    else:
+        raise ValueError("body is not a string")
+    if data.get("isBase64Encoded") and raw:
+        try:
+            raw = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadBase64("isBase64Encoded body is not valid base64") from None
+    return raw
+
+
 def parse_response(payload: bytes) -> HttpResponse:
     """Turn the function's answer into the method response, or raise the 502/500 AWS gives."""
     try:
@@ -139,11 +173,10 @@ def parse_response(payload: bytes) -> HttpResponse:
     extra = set(data) - _RESPONSE_KEYS
     if extra:
         raise _malformed(f"unexpected keys {sorted(extra)}")
-    status = data.get("statusCode", 200)
-    if isinstance(status, str) and status.isdigit():
-        status = int(status)
-    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        raise _malformed(f"statusCode {status!r} is not an HTTP status")
+    try:
+        status = status_of(data.get("statusCode", 200))
+    except ValueError as err:
+        raise _malformed(str(err)) from None
     merged: dict[str, list[str]] = {}
     single = data.get("headers") or {}
     multi = data.get("multiValueHeaders") or {}
@@ -155,18 +188,12 @@ def parse_response(payload: bytes) -> HttpResponse:
         if not isinstance(values, list):
             raise _malformed(f"multiValueHeaders[{name!r}] is not a list")
         merged[name] = [_header_text(v) for v in values]  # multiValueHeaders win
-    body = data.get("body")
-    if body is None:
-        raw = b""
-    elif isinstance(body, str):
-        raw = body.encode()
-    else:
-        raise _malformed("body is not a string")
-    if data.get("isBase64Encoded") and raw:
-        try:
-            raw = base64.b64decode(raw, validate=True)
-        except (binascii.Error, ValueError):
-            raise InternalServerError(reason="isBase64Encoded body is not valid base64") from None
+    try:
+        raw = body_of(data)
+    except BadBase64 as err:
+        raise InternalServerError(reason=str(err)) from None
+    except ValueError as err:
+        raise _malformed(str(err)) from None
     headers = [(name, v) for name, values in merged.items() for v in values]
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.insert(0, ("Content-Type", "application/json"))

@@ -9,7 +9,6 @@ is 500 ``{"message":"Internal Server Error"}`` and a time-out is 503 ``Service U
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import re
 from typing import Any
@@ -197,11 +196,10 @@ def parse_response_v2(payload: bytes) -> HttpResponse:
     if not isinstance(data, dict) or "statusCode" not in data:
         body = data.encode() if isinstance(data, str) else bytes(payload)
         return HttpResponse(200, [("Content-Type", "application/json")], body)
-    status = data["statusCode"]
-    if isinstance(status, str) and status.isdigit():
-        status = int(status)
-    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        raise _invalid(f"statusCode {status!r} is not an HTTP status")
+    try:
+        status = lambda_proxy.status_of(data["statusCode"])
+    except ValueError as err:
+        raise _invalid(str(err)) from None
     raw_headers = data.get("headers") or {}
     cookies = data.get("cookies") or []
     if not isinstance(raw_headers, dict):
@@ -210,18 +208,10 @@ def parse_response_v2(payload: bytes) -> HttpResponse:
         raise _invalid("cookies must be a list")
     headers = [(str(k), _text(v, f"header {k}")) for k, v in raw_headers.items()]
     headers += [("set-cookie", _text(c, "cookie")) for c in cookies]
-    body = data.get("body")
-    if body is None:
-        raw = b""
-    elif isinstance(body, str):
-        raw = body.encode()
-    else:
-        raise _invalid("body is not a string")
-    if data.get("isBase64Encoded") and raw:
-        try:
-            raw = base64.b64decode(raw, validate=True)
-        except (binascii.Error, ValueError):
-            raise _invalid("isBase64Encoded body is not valid base64") from None
+    try:
+        raw = lambda_proxy.body_of(data)
+    except ValueError as err:
+        raise _invalid(str(err)) from None
     if not any(k.lower() == "content-type" for k, _ in headers):
         headers.insert(0, ("Content-Type", V2_DEFAULT_CONTENT_TYPE))
     return HttpResponse(status, headers, raw)
