@@ -95,9 +95,12 @@ def integrate(ctx: InvocationContext) -> None:
         headers={k: list(v) for k, v in mreq.headers.items() if k.lower() not in NOT_FORWARDED},
         body=mreq.body,
     )
-    variables = mapping_variables(ctx)
     request_parameters = integration.get("requestParameters") or {}
+    response_parameters = integration.get("responseParameters") or {}
+    # what $request/$context/$stageVariables read, built only when a mapping needs it
+    variables = mapping_variables(ctx) if (request_parameters or response_parameters) else None
     if request_parameters:
+        assert variables is not None
         try:
             outgoing = http_mapping_v2.map_request(
                 request_parameters, outgoing, variables=variables
@@ -126,8 +129,8 @@ def integrate(ctx: InvocationContext) -> None:
     ctx.trace.add("integration", f"{method} {target} -> {answer.status}")
     status = answer.status
     headers_back = [(k, v) for k, v in answer.headers if k.lower() not in _NOT_RETURNED]
-    response_parameters = integration.get("responseParameters") or {}
     if response_parameters:
+        assert variables is not None
         try:
             status, headers_back = http_mapping_v2.map_response(
                 response_parameters, status, headers_back, answer.body, variables=variables
