@@ -97,6 +97,12 @@ class InvocationContext:
     #: $context.authorizer.* and $context.identity.* extras set by later steps
     authorizer: dict[str, Any] | None = None
     identity: dict[str, Any] = field(default_factory=dict)
+    #: the SigV4-authenticated caller (:class:`~helpers.gateway.auth.sigv4.Caller`), if any
+    caller: Any = None
+    #: the resource policy's decision (:class:`~helpers.gateway.policy.Decision`), REST only
+    resource_policy: Any = None
+    #: the API key the request presented (header) or its authorizer named (usageIdentifierKey)
+    api_key: str | None = None
     #: HTTP APIs (apigatewayv2): the control plane's Api, the frozen deployment, the
     #: matched route, its key ("GET /pets/{id}", "$default"), and whether the answer is
     #: API Gateway's own CORS preflight

@@ -26,10 +26,18 @@ class GatewayError(Exception):
     #: the JSON key of the default body; ACCESS_DENIED captures show "Message" [unc]
     message_key: ClassVar[str] = "message"
 
-    def __init__(self, message: str | None = None, *, reason: str = "") -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        reason: str = "",
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
         self.message = self.default_message if message is None else message
         #: why the emulator decided this, for the trace (not sent to the client)
         self.reason = reason
+        #: headers this answer carries besides the usual ones (``www-authenticate``)
+        self.headers = list(headers or [])
         super().__init__(reason or self.message or self.response_type)
 
 
@@ -158,6 +166,72 @@ class EndpointUnreachable(GatewayError):
     status = 504
     error_type = "InternalServerErrorException"
     default_message = "Network error communicating with endpoint"
+
+
+class Unauthorized(GatewayError):
+    """An authorizer found no usable identity: the identity source is missing or empty,
+    fails ``identityValidationExpression``, the Lambda authorizer answered ``Unauthorized``,
+    or a Cognito token is invalid, expired or lacks the method's scopes (reference §3.4)."""
+
+    response_type = "UNAUTHORIZED"
+    status = 401
+    error_type = "UnauthorizedException"
+    default_message = "Unauthorized"
+
+
+class AuthorizerConfigurationError(GatewayError):
+    """The Lambda authorizer failed: it raised an error other than ``Unauthorized``, timed
+    out, answered a malformed policy, or API Gateway may not invoke it. The default body is
+    ``{"message": null}`` (reference §3.4)."""
+
+    response_type = "AUTHORIZER_CONFIGURATION_ERROR"
+    status = 500
+    error_type = "AuthorizerConfigurationException"
+    default_message = None
+    body = b'{"message": null}'
+
+
+class AuthorizerFailure(GatewayError):
+    """The authorizer could not authenticate the caller for a reason of its own, here: a
+    Cognito user pool's signing keys could not be read. [unc] default body."""
+
+    response_type = "AUTHORIZER_FAILURE"
+    status = 500
+    error_type = "AuthorizerFailureException"
+    default_message = "Internal server error"
+
+
+class InvalidSignature(GatewayError):
+    """SigV4: the signature does not match, is malformed, or has expired (the message
+    says which; reference §3.6)."""
+
+    response_type = "INVALID_SIGNATURE"
+    status = 403
+    error_type = "InvalidSignatureException"
+    default_message = (
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your AWS Secret Access Key and signing method. "
+        "Consult the service documentation for details."
+    )
+
+
+class InvalidSecurityToken(GatewayError):
+    """SigV4: the access key id is unknown or inactive. [unc] the gateway response type;
+    the reference gives the text and ``AccessDeniedException``."""
+
+    response_type = "ACCESS_DENIED"
+    status = 403
+    error_type = "AccessDeniedException"
+    default_message = "The security token included in the request is invalid."
+
+
+class ExpiredToken(GatewayError):
+    """SigV4 with temporary credentials whose session has expired. [unc] text."""
+
+    response_type = "EXPIRED_TOKEN"
+    status = 403
+    error_type = "ExpiredTokenException"
+    default_message = "The security token included in the request is expired"
 
 
 class EmulatorLimitation(Exception):

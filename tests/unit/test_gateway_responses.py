@@ -80,6 +80,39 @@ DEFAULTS = [
         b'{"message":"Network error communicating with endpoint"}',
         "InternalServerErrorException",
     ),
+    (gw.Unauthorized(), 401, b'{"message":"Unauthorized"}', "UnauthorizedException"),
+    (
+        gw.AuthorizerConfigurationError(),
+        500,
+        b'{"message": null}',
+        "AuthorizerConfigurationException",
+    ),
+    (
+        gw.AuthorizerFailure(),
+        500,
+        b'{"message":"Internal server error"}',
+        "AuthorizerFailureException",
+    ),
+    (
+        gw.InvalidSignature(),
+        403,
+        b'{"message":"The request signature we calculated does not match the signature you'
+        b" provided. Check your AWS Secret Access Key and signing method. Consult the service"
+        b' documentation for details."}',
+        "InvalidSignatureException",
+    ),
+    (
+        gw.InvalidSecurityToken(),
+        403,
+        b'{"message":"The security token included in the request is invalid."}',
+        "AccessDeniedException",
+    ),
+    (
+        gw.ExpiredToken(),
+        403,
+        b'{"message":"The security token included in the request is expired"}',
+        "ExpiredTokenException",
+    ),
 ]
 
 
@@ -123,15 +156,6 @@ def test_every_error_class_is_in_the_table() -> None:
     assert classes - tested == set(), "add the new gateway error to DEFAULTS"
 
 
-class Unauthorized(gw.GatewayError):
-    """Stand-in for the authorizer's 401 (not in errors.py yet)."""
-
-    response_type = "UNAUTHORIZED"
-    status = 401
-    error_type = "UnauthorizedException"
-    default_message = "Unauthorized"
-
-
 @pytest.mark.parametrize(
     ("responses", "status", "header"),
     [
@@ -153,7 +177,7 @@ class Unauthorized(gw.GatewayError):
 def test_unauthorized_falls_back_to_default_4xx(
     responses: dict[str, Any], status: int, header: str | None
 ) -> None:
-    resp = respond.render_gateway_response(bare_ctx(responses), Unauthorized())
+    resp = respond.render_gateway_response(bare_ctx(responses), gw.Unauthorized())
     assert (resp.status, resp.header("X")) == (status, header)
     assert resp.body == b'{"message":"Unauthorized"}'
 

@@ -21,7 +21,7 @@ def error_response(ctx: InvocationContext) -> HttpResponse:
     body = err.body
     if body is None:
         body = json.dumps({"message": err.message}, separators=(",", ":")).encode()
-    return HttpResponse(err.status, [("Content-Type", "application/json")], body)
+    return HttpResponse(err.status, [("Content-Type", "application/json"), *err.headers], body)
 
 
 def step(ctx: InvocationContext) -> None:

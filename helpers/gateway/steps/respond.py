@@ -133,6 +133,7 @@ def render_gateway_response(ctx: InvocationContext, err: GatewayError) -> HttpRe
         headers = [("Content-Type", content_type), *extra]
     if err.error_type:
         headers.append(("x-amzn-ErrorType", err.error_type))
+    headers += err.headers
     return HttpResponse(status, headers, body)
 
 
