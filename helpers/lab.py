@@ -89,6 +89,7 @@ class Lab:
         )
         moto_hooks.install()
         moto_hooks.on_rest_deployment[:] = [self.gateway.snapshots.take]
+        moto_hooks.on_authorizer_cache_flush[:] = [self.gateway.authorizer_cache.flush]
         moto_hooks.before_metrics_read[:] = [self.gateway.flush]
         flush_logs = getattr(self.runtime, "flush_logs", None)
         moto_hooks.before_logs_read[:] = [flush_logs] if flush_logs else []

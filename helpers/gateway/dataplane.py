@@ -7,6 +7,8 @@ import time
 from typing import Any
 
 from . import control_plane
+from .auth.cache import AuthorizerCache
+from .auth.jwt_tokens import JwksCache
 from .context import InvocationContext
 from .http import HttpRequest, HttpResponse
 from .http_api import http_context
@@ -39,6 +41,9 @@ class DataPlane:
         self.http_snapshots = HttpSnapshots()
         self.traces = TraceLog()
         self.metrics = MetricsRecorder()
+        #: Lambda authorizer answers, on the lab clock; JWT issuers' signing keys
+        self.authorizer_cache = AuthorizerCache()
+        self.jwks = JwksCache()
         self.pipelines: dict[str, Pipeline] = {"REST": REST, "HTTP": HTTP}
 
     def resolve(self, request: HttpRequest) -> tuple[str, str, str | None]:
@@ -109,3 +114,5 @@ class DataPlane:
         self.http_snapshots.clear()
         self.traces.clear()
         self.metrics = MetricsRecorder()
+        self.authorizer_cache.clear()
+        self.jwks.clear()

@@ -22,6 +22,11 @@ class HttpRequest:
     body: bytes = b""
     source_ip: str = "127.0.0.1"
     scheme: str = "https"
+    #: the Host header exactly as the client sent it, when a front door rewrote ``host``
+    #: (the localhost server's path-style URLs); SigV4 verification signs this one
+    sent_host: str | None = None
+    #: the raw path exactly as the client sent it, when a front door rewrote ``path``
+    sent_path: str | None = None
 
     def header(self, name: str) -> str | None:
         """The last value of a header, looked up case-insensitively."""

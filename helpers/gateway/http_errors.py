@@ -63,3 +63,31 @@ class ServiceUnavailable(HttpApiError):
     response_type = "INTEGRATION_TIMEOUT"
     status = 503
     default_message = "Service Unavailable"
+
+
+class AuthUnauthorized(HttpApiError):
+    """An authorizer found no valid identity: a missing identity source, a JWT that fails
+    a check (with ``www-authenticate``), a Lambda authorizer answering ``Unauthorized``."""
+
+    response_type = "UNAUTHORIZED"
+    status = 401
+    default_message = "Unauthorized"
+
+
+class AuthForbidden(HttpApiError):
+    """An authorizer said no: ``isAuthorized: false``, a policy that does not allow the
+    route, IAM identity policies that do not, a JWT without the route's scopes. [unc] the
+    reference marks this 403 "widely observed, not in the DG"."""
+
+    response_type = "ACCESS_DENIED"
+    status = 403
+    default_message = "Forbidden"
+
+
+class AuthorizerError(HttpApiError):
+    """The Lambda authorizer failed, timed out, answered an invalid shape or may not be
+    invoked (reference §3.9: 500)."""
+
+    response_type = "AUTHORIZER_CONFIGURATION_ERROR"
+    status = 500
+    default_message = "Internal Server Error"

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 on_rest_deployment: list[Callable[[Any, str], None]] = []
+#: called with (api id, stage name) by ``flush_stage_authorizers_cache``
+on_authorizer_cache_flush: list[Callable[[str, str], None]] = []
 before_metrics_read: list[Callable[[], None]] = []
 before_logs_read: list[Callable[[], None]] = []
 #: (moto apigatewayv2 Api, moto_v2.Deployment) after each HTTP API deployment (auto ones too)
@@ -93,6 +95,7 @@ def install() -> None:
     RestAPI.create_deployment = create_deployment
     _patch_binary_media_types(RestAPI)
     _check_integration_responses()
+    _authorizer_fixes()
     moto_v2.install()  # apigatewayv2 deployments, update_stage, quick create, auto-deploy
 
     def flushing(method: Callable[..., Any], hooks: list[Callable[[], None]]) -> Callable[..., Any]:
@@ -232,3 +235,38 @@ def _exact_dimensions(backend_class: Any) -> None:
 
     get_metric_statistics.__doc__ = original.__doc__
     backend_class.get_metric_statistics = get_metric_statistics
+
+
+def _authorizer_fixes() -> None:
+    """moto 5.2.5 drops ``identityValidationExpression`` (a misspelt keyword between its
+    responses and its model) and has no ``flush_stage_authorizers_cache``; add both."""
+    from moto.apigateway import urls
+    from moto.apigateway.models import Authorizer
+    from moto.apigateway.responses import APIGatewayResponse
+
+    original_init = Authorizer.__init__
+
+    def __init__(
+        self: Any, authorizer_id: Any, name: Any, authorizer_type: Any, **kwargs: Any
+    ) -> None:
+        if "identiy_validation_expression" in kwargs:
+            kwargs.setdefault(
+                "identity_validation_expression", kwargs.pop("identiy_validation_expression")
+            )
+        original_init(self, authorizer_id, name, authorizer_type, **kwargs)
+
+    Authorizer.__init__ = __init__
+
+    def flush_stage_authorizers_cache(self: Any) -> Any:
+        parts = self.path.split("/")
+        api_id, stage_name = parts[2], parts[4]
+        self.backend.get_stage(api_id, stage_name)  # NotFoundException as AWS
+        for hook in list(on_authorizer_cache_flush):
+            hook(api_id, stage_name)
+        return 202, {"status": 202}, ""
+
+    APIGatewayResponse.flush_stage_authorizers_cache = flush_stage_authorizers_cache
+    urls.url_paths.setdefault(
+        "{0}/restapis/(?P<function_id>[^/]+)/stages/(?P<stage_name>[^/]+)/cache/authorizers$",
+        APIGatewayResponse.dispatch,
+    )

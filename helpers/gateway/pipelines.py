@@ -1,12 +1,15 @@
-"""The pipelines, as data. REST now; HTTP and WebSocket APIs reuse the same steps where
-they apply and add their own (authorizers, throttling, caching slot in between)."""
+"""The pipelines, as data. HTTP and WebSocket APIs reuse the same mechanisms where they
+apply and add their own steps (throttling and caching slot in after authorization)."""
 
 from __future__ import annotations
 
 from .pipeline import Pipeline
 from .steps import (
+    authenticate,
+    authorize,
     cors,
     endpoint,
+    http_authorize,
     http_integration,
     http_respond,
     http_route,
@@ -26,7 +29,9 @@ REST = Pipeline(
         parse.step,
         endpoint.step,
         route.step,
+        authenticate.step,
         resource_policy.step,
+        authorize.step,
         validate.step,
         integration.step,
     ),
@@ -35,6 +40,12 @@ REST = Pipeline(
 
 HTTP = Pipeline(
     "HTTP API",
-    steps=(http_stage.step, cors.preflight, http_route.step, http_integration.step),
+    steps=(
+        http_stage.step,
+        cors.preflight,
+        http_route.step,
+        http_authorize.step,
+        http_integration.step,
+    ),
     finish=(http_respond.step, cors.step, observe.step),
 )

@@ -33,7 +33,11 @@ def _to_request(scope: dict[str, Any], body: bytes, region: str) -> HttpRequest 
     headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
     host = next((v for k, v in headers if k.lower() == "host"), "")
     raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+    # what the client signed, if it signed (SigV4 covers the Host header and the raw path)
+    sent_host: str | None = None
+    sent_path: str | None = None
     if ".execute-api." not in host:
+        sent_host, sent_path = host, raw_path
         # path style: /{api_id}/{stage}/...
         api_id, _, rest = raw_path.lstrip("/").partition("/")
         if not api_id:
@@ -51,6 +55,8 @@ def _to_request(scope: dict[str, Any], body: bytes, region: str) -> HttpRequest 
         body=body,
         source_ip=client[0],
         scheme="http",
+        sent_host=sent_host,
+        sent_path=sent_path,
     )
 
 

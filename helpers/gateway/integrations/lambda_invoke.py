@@ -41,6 +41,67 @@ def source_arn(ctx: InvocationContext) -> str:
     return f"arn:aws:execute-api:{ctx.region}:{ctx.account_id}:{ctx.api_id}/{ctx.stage.name}/{tail}"
 
 
+class FunctionUnavailable(Exception):
+    """API Gateway cannot call the function: it does not exist, or may not be invoked."""
+
+
+class FunctionTimedOut(Exception):
+    """The caller's deadline ran out before the function answered."""
+
+
+def resolve_function(
+    ctx: InvocationContext, uri: str, *, source_arn: str, credentials: str | None
+) -> Any:
+    """The function a Lambda invocation URI names, once API Gateway may invoke it: its
+    resource-based policy must allow ``source_arn`` (unless API Gateway calls with a role,
+    ``credentials``). Raises :class:`FunctionUnavailable`."""
+    assert ctx.stage is not None
+    name = function_from_uri(uri, ctx.stage.variables)
+    fn = control_plane.lambda_function(ctx.account_id, ctx.region, name)
+    if fn is None:
+        raise FunctionUnavailable(f"Lambda function {name} does not exist")
+    if not credentials:
+        decision = iam.evaluate(
+            control_plane.lambda_policy_statements(fn),
+            action="lambda:InvokeFunction",
+            resource=fn.function_arn,
+            principal={"Service": ["apigateway.amazonaws.com"]},
+            context={"AWS:SourceArn": source_arn, "AWS:SourceAccount": ctx.account_id},
+        )
+        if not decision.allowed:
+            ctx.trace.add("lambda-permission", decision.effect, source_arn=source_arn)
+            raise FunctionUnavailable(
+                "Execution failed due to configuration error: Invalid permissions on Lambda"
+                f" function (no lambda:InvokeFunction for {source_arn})"
+            )
+    return fn
+
+
+def call_function(
+    ctx: InvocationContext,
+    uri: str,
+    event: Any,
+    *,
+    source_arn: str,
+    credentials: str | None,
+    timeout_s: float,
+) -> Any:
+    """Invoke the function a Lambda invocation URI names, as API Gateway does for an
+    integration or an authorizer: check its resource-based policy for ``source_arn`` (unless
+    API Gateway calls with a role, ``credentials``), then run it in the in-process runtime.
+
+    Raises :class:`FunctionUnavailable` (no such function, no permission) and
+    :class:`FunctionTimedOut`; each caller answers with its own gateway error.
+    """
+    fn = resolve_function(ctx, uri, source_arn=source_arn, credentials=credentials)
+    result = ctx.plane.runtime.invoke(
+        fn.function_arn, event, account_id=ctx.account_id, region=ctx.region, deadline_s=timeout_s
+    )
+    if result.caller_deadline_hit:
+        raise FunctionTimedOut(f"no answer within {int(timeout_s * 1000)} ms")
+    return result
+
+
 def invoke(
     ctx: InvocationContext, event: Any, integration: dict[str, Any], *, asynchronous: bool = False
 ) -> Any:
@@ -53,26 +114,14 @@ def invoke(
     Gateway may not invoke it, 504 when ``timeoutInMillis`` runs out first.
     """
     assert ctx.stage is not None
-    name = function_from_uri(integration.get("uri", ""), ctx.stage.variables)
-    fn = control_plane.lambda_function(ctx.account_id, ctx.region, name)
-    if fn is None:
-        raise InternalServerError(reason=f"Lambda function {name} does not exist")
-    arn = source_arn(ctx)
-    if not integration.get("credentials"):
-        decision = iam.evaluate(
-            control_plane.lambda_policy_statements(fn),
-            action="lambda:InvokeFunction",
-            resource=fn.function_arn,
-            principal={"Service": ["apigateway.amazonaws.com"]},
-            context={"AWS:SourceArn": arn, "AWS:SourceAccount": ctx.account_id},
-        )
-        if not decision.allowed:
-            ctx.trace.add("lambda-permission", decision.effect, source_arn=arn)
-            raise InternalServerError(
-                reason="Execution failed due to configuration error: Invalid permissions on Lambda"
-                f" function (no lambda:InvokeFunction for {arn})"
-            )
+    uri = integration.get("uri", "")
     if asynchronous:
+        try:
+            fn = resolve_function(
+                ctx, uri, source_arn=source_arn(ctx), credentials=integration.get("credentials")
+            )
+        except FunctionUnavailable as err:
+            raise InternalServerError(reason=str(err)) from None
         started = time.perf_counter()
         ctx.plane.runtime.invoke_function_async(fn, event)
         ctx.integration_latency_ms = (time.perf_counter() - started) * 1000
@@ -81,12 +130,21 @@ def invoke(
         return None
     timeout_s = (integration.get("timeoutInMillis") or DEFAULT_TIMEOUT_MS) / 1000
     started = time.perf_counter()
-    result = ctx.plane.runtime.invoke(
-        fn.function_arn, event, account_id=ctx.account_id, region=ctx.region, deadline_s=timeout_s
-    )
-    ctx.integration_latency_ms = (time.perf_counter() - started) * 1000
-    if result.caller_deadline_hit:
+    try:
+        result = call_function(
+            ctx,
+            uri,
+            event,
+            source_arn=source_arn(ctx),
+            credentials=integration.get("credentials"),
+            timeout_s=timeout_s,
+        )
+    except FunctionUnavailable as err:
+        raise InternalServerError(reason=str(err)) from None
+    except FunctionTimedOut as err:
+        ctx.integration_latency_ms = (time.perf_counter() - started) * 1000
         ctx.trace.add("integration", "timed out", timeout_ms=int(timeout_s * 1000))
-        raise IntegrationTimeout(reason=f"no answer within {int(timeout_s * 1000)} ms")
+        raise IntegrationTimeout(reason=str(err)) from None
+    ctx.integration_latency_ms = (time.perf_counter() - started) * 1000
     ctx.integration_status = 200
     return result
