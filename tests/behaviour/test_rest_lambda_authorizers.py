@@ -243,9 +243,18 @@ def test_request_authorizer_event_and_identity_sources(kit: Any, lab: Any) -> No
     assert resp.status_code == 401
     body = resp.json()
     assert body == {"message": "Unauthorized"}
-    # context, principalId and usageIdentifierKey reach the integration
+    # context and principalId reach the integration; usageIdentifierKey only counts when
+    # the API takes its keys from the authorizer
     whoami = requests.get(api.url("/pets/7?key=k1"), headers={"X-Tenant": "t1"}).json()
     assert whoami["authorizer"] == {"principalId": "user-1", "tenant": "t1", "n": "7", "ok": "true"}
+    assert "apiKey" not in whoami["identity"]
+    kit.apigw.update_rest_api(
+        restApiId=api.api_id,
+        patchOperations=[{"op": "replace", "path": "/apiKeySource", "value": "AUTHORIZER"}],
+    )
+    kit.deploy(api.api_id, "prod")
+    lab.gateway.authorizer_cache.clear()
+    whoami = requests.get(api.url("/pets/7?key=k1"), headers={"X-Tenant": "t1"}).json()
     assert whoami["identity"]["apiKey"] == "key-from-authorizer"
 
 

@@ -121,18 +121,24 @@ def _lambda(ctx: InvocationContext, cfg: dict[str, Any], arn: str) -> None:
             IMPLICIT_DENY_TEXT, reason="the authorizer's policy does not cover " + arn
         )
     ctx.authorizer = context_values(answer)
-    if answer.usage_identifier_key is not None:
+    source = (ctx.deployment.api.get("apiKeySource") if ctx.deployment else None) or "HEADER"
+    if answer.usage_identifier_key is not None and source == "AUTHORIZER":
+        # the API key comes from the authorizer, not the X-API-Key header
         ctx.api_key = answer.usage_identifier_key
         ctx.identity["apiKey"] = answer.usage_identifier_key
 
 
 def _cognito(ctx: InvocationContext, cfg: dict[str, Any], arn: str) -> None:
     assert ctx.route is not None
-    sources = identity_sources.parse(
-        cfg.get("identitySource") or "method.request.header.Authorization"
-    )
-    token = identity_sources.value(sources[0], request_view(ctx)) if sources else None
     name = cfg.get("name") or cfg["id"]
+    try:
+        sources = identity_sources.parse(
+            cfg.get("identitySource") or "method.request.header.Authorization"
+        )
+    except ValueError as err:  # moto stores any text; AWS would have refused it
+        ctx.trace.add("authorize", "failed", authorizer=name, why=str(err))
+        raise AuthorizerConfigurationError(reason=str(err)) from None
+    token = identity_sources.value(sources[0], request_view(ctx)) if sources else None
     if not token:
         ctx.trace.add("authorize", "unauthorized", authorizer=name, why="no token")
         raise Unauthorized(reason=f"identity source missing or empty: {sources[0].text}")
