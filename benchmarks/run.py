@@ -57,6 +57,7 @@ def build_api(lab: helpers.Lab) -> str:
         SourceArn=f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/*/*/*",
     )
     add_mapping_methods(apigw, api_id, root, arn)
+    add_authorized_methods(lab, apigw, api_id, root, arn)
     apigw.create_deployment(restApiId=api_id, stageName="prod")
     return api_id
 
@@ -132,6 +133,72 @@ def add_mapping_methods(apigw: object, api_id: str, root: str, arn: str) -> None
             selectionPattern="",
             responseTemplates={"application/json": template},
         )
+
+
+AUTHORIZER = """
+def handler(event, context):
+    arn = event["methodArn"].split("/", 1)[0] + "/*"
+    return {"principalId": "bench", "context": {"tier": "gold"}, "policyDocument": {
+        "Version": "2012-10-17",
+        "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": arn}]}}
+"""
+
+
+def add_authorized_methods(
+    lab: helpers.Lab, apigw: object, api_id: str, root: str, arn: str
+) -> None:
+    """GET /cached and /uncached behind a TOKEN authorizer (TTL 300 and 0), GET /signed
+    behind AWS_IAM."""
+    lam = boto3.client("lambda")
+    auth_arn = lam.create_function(
+        FunctionName="bench-authorizer",
+        Runtime="python3.12",
+        Role=lab.execution_role(),
+        Handler="app.handler",
+        Code={"ZipFile": helpers.zip_function(AUTHORIZER)},
+    )["FunctionArn"]
+    lam.add_permission(
+        FunctionName="bench-authorizer",
+        StatementId="apigw",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/authorizers/*",
+    )
+    uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{auth_arn}/invocations"
+    for path, ttl in (("cached", 300), ("uncached", 0), ("signed", None)):
+        res = apigw.create_resource(restApiId=api_id, parentId=root, pathPart=path)["id"]
+        kwargs: dict = {"authorizationType": "AWS_IAM"}
+        if ttl is not None:
+            authorizer = apigw.create_authorizer(
+                restApiId=api_id,
+                name=f"bench-{path}",
+                type="TOKEN",
+                identitySource="method.request.header.Authorization",
+                authorizerUri=uri,
+                authorizerResultTtlInSeconds=ttl,
+            )["id"]
+            kwargs = {"authorizationType": "CUSTOM", "authorizerId": authorizer}
+        apigw.put_method(restApiId=api_id, resourceId=res, httpMethod="GET", **kwargs)
+        apigw.put_integration(
+            restApiId=api_id,
+            resourceId=res,
+            httpMethod="GET",
+            type="AWS_PROXY",
+            integrationHttpMethod="POST",
+            uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations",
+        )
+
+
+def signed_request(host: str, path: str) -> HttpRequest:
+    """A GET signed with botocore's SigV4 (the lab's own credentials), as an HttpRequest."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    req = AWSRequest(method="GET", url=f"https://{host}{path}")
+    credentials = Credentials("testing", "testing", "testing")
+    SigV4Auth(credentials, "execute-api", "us-east-1").add_auth(req)
+    return HttpRequest("GET", host, path, headers=list(req.headers.items()))
 
 
 def build_http_api(lab: helpers.Lab) -> str:
@@ -212,13 +279,21 @@ def main() -> int:
     )
     http_api = build_http_api(lab)
     v2 = HttpRequest(
-        "GET", f"{http_api}.execute-api.us-east-1.amazonaws.com", "/item-1",
+        "GET",
+        f"{http_api}.execute-api.us-east-1.amazonaws.com",
+        "/item-1",
         headers=[("User-Agent", "bench")],
     )
     assert lab.gateway.handle(mock).status == 200
     answer = lab.gateway.handle(transform)
     assert (answer.status, json.loads(answer.body)) == (200, {"count": 10, "owner": "ada"})
     assert lab.gateway.handle(v2).status == 200
+    token = [("User-Agent", "bench"), ("Authorization", "token-1")]
+    cached = HttpRequest("GET", host, "/prod/cached", headers=token)
+    uncached = HttpRequest("GET", host, "/prod/uncached", headers=token)
+    signed = signed_request(host, "/prod/signed")
+    for request in (cached, uncached, signed):
+        assert lab.gateway.handle(request).status == 200
     assert session.get(in_process).status_code == 200
     assert local.get(local_url).status_code == 200
 
@@ -236,6 +311,17 @@ def main() -> int:
     )
     print(
         f"  direct, HTTP API payload 2.0   {rate(n, lambda: lab.gateway.handle(v2)):>9,.0f} req/s"
+    )
+    print(
+        f"  direct, TOKEN authorizer, cached answer"
+        f" {rate(n, lambda: lab.gateway.handle(cached)):>9,.0f} req/s"
+    )
+    print(
+        f"  direct, TOKEN authorizer, TTL 0 (one more Lambda call)"
+        f" {rate(n // 2, lambda: lab.gateway.handle(uncached)):>9,.0f} req/s"
+    )
+    print(
+        f"  direct, AWS_IAM (SigV4 check)  {rate(n // 2, lambda: lab.gateway.handle(signed)):>9,.0f} req/s"
     )
     print(
         f"  requests, in-process           {rate(n // 5, lambda: session.get(in_process)):>9,.0f} req/s"
