@@ -25,9 +25,12 @@ from typing import Any
 
 PLACES = ("header", "querystring", "stageVariables", "context")
 
+# A request place needs its API type's prefix (``method.``, ``$``, ``route.``); stage and
+# context variables are written with or without ``$``. Which spelling belongs to which API
+# type is not enforced: moto stores any text, and the meaning is the same.
 _PATTERN = re.compile(
-    r"^(?:\$|method\.|route\.)?(?:request\.(header|querystring)\.(.+)"
-    r"|(stageVariables|context)\.(.+))$"
+    r"^(?:(?:\$|method\.|route\.)request\.(header|querystring)\.(.+)"
+    r"|\$?(stageVariables|context)\.(.+))$"
 )
 
 

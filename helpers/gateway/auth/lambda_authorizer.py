@@ -62,28 +62,36 @@ class LambdaAuthorizer:
     simple: bool = False
     #: TOKEN authorizers: a regex the token must match before the function is called
     validation_expression: str | None = None
+    #: why the stored identity sources are not ones API Gateway accepts (moto keeps any
+    #: text); :func:`identity` then refuses every request as a configuration error (500)
+    invalid: str | None = None
 
     @classmethod
     def from_rest(cls, cfg: dict[str, Any]) -> LambdaAuthorizer:
         """From a REST API's ``get_authorizer`` shape (type TOKEN or REQUEST)."""
         ttl = cfg.get("authorizerResultTtlInSeconds")
+        sources, invalid = _parse_sources(cfg.get("identitySource"))
         return cls(
             authorizer_id=cfg["id"],
             name=cfg.get("name") or cfg["id"],
             uri=cfg.get("authorizerUri") or "",
             credentials=cfg.get("authorizerCredentials"),
             ttl_s=DEFAULT_TTL_S if ttl is None else int(ttl),
-            sources=identity_sources.parse(cfg.get("identitySource")),
+            sources=sources,
             kind=cfg.get("type") or "TOKEN",
             payload="REST",
             validation_expression=cfg.get("identityValidationExpression"),
+            invalid=invalid,
         )
 
     @classmethod
     def from_v2(cls, cfg: dict[str, Any], *, websocket: bool = False) -> LambdaAuthorizer:
-        """From an apigatewayv2 ``get_authorizer`` shape (authorizerType REQUEST)."""
+        """From an apigatewayv2 ``get_authorizer`` shape (authorizerType REQUEST).
+
+        WebSocket authorizers never cache: ``authorizerResultTtlInSeconds`` is "Supported
+        only for HTTP API Lambda authorizers" [doc] API:CreateAuthorizer (apigatewayv2)."""
         ttl = cfg.get("authorizerResultTtlInSeconds")
-        sources = identity_sources.parse(cfg.get("identitySource"))
+        sources, invalid = _parse_sources(cfg.get("identitySource"))
         return cls(
             authorizer_id=cfg["authorizerId"],
             name=cfg.get("name") or cfg["authorizerId"],
@@ -91,14 +99,22 @@ class LambdaAuthorizer:
             credentials=cfg.get("authorizerCredentialsArn"),
             # [unc] the default TTL of HTTP API Lambda authorizers: 300 like REST, and only
             # with identity sources to key the cache on
-            ttl_s=(DEFAULT_TTL_S if ttl is None else int(ttl)) if sources else 0,
+            ttl_s=(DEFAULT_TTL_S if ttl is None else int(ttl)) if sources and not websocket else 0,
             sources=sources,
             kind="REQUEST",
             payload="WEBSOCKET"
             if websocket
             else str(cfg.get("authorizerPayloadFormatVersion") or "2.0"),
             simple=bool(cfg.get("enableSimpleResponses")) and not websocket,
+            invalid=invalid,
         )
+
+
+def _parse_sources(expressions: str | list[str] | None) -> tuple[list[Source], str | None]:
+    try:
+        return identity_sources.parse(expressions), None
+    except ValueError as err:
+        return [], str(err)
 
 
 @dataclass(slots=True)
@@ -127,7 +143,10 @@ class Answer:
 
 def identity(authorizer: LambdaAuthorizer, view: RequestView) -> list[str]:
     """The identity-source values, or :class:`AuthorizerRefused` ("unauthorized") when one
-    is missing or empty, or a TOKEN fails ``identityValidationExpression``."""
+    is missing or empty, or a TOKEN fails ``identityValidationExpression``; ("configuration")
+    when the authorizer's identity sources are not valid expressions."""
+    if authorizer.invalid:
+        raise AuthorizerRefused("configuration", authorizer.invalid)
     found = identity_sources.values(authorizer.sources, view)
     gone = identity_sources.missing(authorizer.sources, found)
     if gone:

@@ -64,7 +64,11 @@ def _jwt(ctx: InvocationContext, cfg: dict[str, Any], scopes: list[str] | None) 
     config = cfg.get("jwtConfiguration") or {}
     name = cfg.get("name") or cfg["authorizerId"]
     sources = cfg.get("identitySource") or ["$request.header.Authorization"]
-    parsed = identity_sources.parse(sources)
+    try:
+        parsed = identity_sources.parse(sources)
+    except ValueError as err:  # moto stores any text; AWS would have refused it
+        ctx.trace.add("authorize", "failed", authorizer=name, why=str(err))
+        raise AuthorizerError(reason=str(err)) from None
     found = identity_sources.values(parsed, request_view(ctx))
     gone = identity_sources.missing(parsed, found)
     if gone:
@@ -73,7 +77,9 @@ def _jwt(ctx: InvocationContext, cfg: dict[str, Any], scopes: list[str] | None) 
     token = jwt_tokens.bearer_token(found[0])
     try:
         if not token:
-            raise jwt_tokens.TokenRejected("the token is empty")
+            # "Bearer" with nothing after it: no segments to parse (the Go JWT library's
+            # message, as for any token that is not three segments) [unc]
+            raise jwt_tokens.TokenRejected("segments")
         claims = jwt_tokens.validate_jwt(
             token,
             issuer=str(config.get("issuer") or ""),
