@@ -99,6 +99,19 @@ def cleanup(session: boto3.session.Session, value: str, *, region: str) -> list[
         if _tagged(api.get("Tags"), value):
             attempt(f"api {api['ApiId']}", lambda a=api: v2.delete_api(ApiId=a["ApiId"]))
 
+    cognito = session.client("cognito-idp", region_name=region)
+    for page in cognito.get_paginator("list_user_pools").paginate(MaxResults=60):
+        for listed in page.get("UserPools", []):
+            pool = cognito.describe_user_pool(UserPoolId=listed["Id"])["UserPool"]
+            if not _tagged(pool.get("UserPoolTags"), value):
+                continue
+            if pool.get("Domain"):  # AWS refuses to delete a pool that still has a domain
+                cognito.delete_user_pool_domain(Domain=pool["Domain"], UserPoolId=pool["Id"])
+            attempt(
+                f"user pool {pool['Name']} ({pool['Id']})",
+                lambda p=pool: cognito.delete_user_pool(UserPoolId=p["Id"]),
+            )
+
     lam = session.client("lambda", region_name=region)
     #: the log groups Lambda made for the functions deleted here (untagged, as on AWS)
     function_groups: set[str] = set()

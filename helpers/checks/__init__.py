@@ -12,7 +12,9 @@ show on AWS.
 
 - :mod:`.common`: ``CheckFailed``, ``Report``, calling the API, traces, shared criteria;
 - :mod:`.lab01`: ``check_lab01`` (the ``bookshelf`` API, Lambda proxy integrations);
-- :mod:`.lab02`: ``check_lab02`` (the ``feedback`` API: validation, SQS, CORS).
+- :mod:`.lab02`: ``check_lab02`` (the ``feedback`` API: validation, SQS, CORS);
+- :mod:`.lab03`: ``check_lab03`` (the ``tenant-orders`` API: a Lambda TOKEN authorizer
+  asking Cognito, one tenant per token).
 """
 
 from __future__ import annotations
@@ -22,11 +24,21 @@ from collections.abc import Callable
 from .common import CheckFailed, Report, describe
 from .lab01 import check_lab01
 from .lab02 import check_lab02
+from .lab03 import check_lab03
 
-__all__ = ["CHECKS", "CheckFailed", "Report", "check_lab01", "check_lab02", "describe"]
+__all__ = [
+    "CHECKS",
+    "CheckFailed",
+    "Report",
+    "check_lab01",
+    "check_lab02",
+    "check_lab03",
+    "describe",
+]
 
 #: lab notebook name → its check, for tests and tools
 CHECKS: dict[str, Callable[..., None]] = {
     "01-first-rest-api": check_lab01,
     "02-feedback-api": check_lab02,
+    "03-tenant-gate": check_lab03,
 }
