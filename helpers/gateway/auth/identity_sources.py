@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..mapping.context_vars import lookup
+
 PLACES = ("header", "querystring", "stageVariables", "context")
 
 # A request place needs its API type's prefix (``method.``, ``$``, ``route.``); stage and
@@ -76,6 +78,24 @@ class RequestView:
     stage_variables: Mapping[str, str]
     #: ``$context`` variable by dotted name (``routeKey``, ``identity.sourceIp``)
     context: Callable[[str], Any]
+
+    @classmethod
+    def lazily(
+        cls,
+        headers: Mapping[str, list[str]],
+        query: Mapping[str, list[str]],
+        stage_variables: Mapping[str, str],
+        build_context: Callable[[], dict[str, Any]],
+    ) -> RequestView:
+        """A view whose ``$context`` map is built only if a context source is read."""
+        built: dict[str, Any] = {}
+
+        def context(name: str) -> Any:
+            if not built:
+                built.update(build_context())
+            return lookup(built, name)
+
+        return cls(headers, query, stage_variables, context)
 
 
 def _header(headers: Mapping[str, list[str]], name: str) -> str | None:

@@ -255,17 +255,37 @@ def _from_header(request: HttpRequest, value: str) -> _Signed:
         # [unc] text; e.g. SigV4a ("AWS4-ECDSA-P256-SHA256"), which API Gateway also takes
         raise IncompleteSignature(f"Unsupported AWS 'algorithm': '{head}'")
     assert amz_date is not None
-    key, date, region, service, terminator = _credential(fields["Credential"])
+    return _signed(
+        fields["Credential"],
+        fields["SignedHeaders"],
+        fields["Signature"],
+        amz_date,
+        request.header("x-amz-security-token"),
+    )
+
+
+def _signed(
+    credential: str,
+    signed_headers: str,
+    signature: str,
+    amz_date: str,
+    token: str | None,
+    expires: int | None = None,
+) -> _Signed:
+    """What a request's signature claims, from the header or the query-string form."""
+    key, date, region, service, terminator = _credential(credential)
+    extra = {"expires": expires} if expires is not None else {}
     return _Signed(
         access_key=key,
         scope_date=date,
         scope_region=region,
         scope_service=service,
         scope_terminator=terminator,
-        signed_headers=tuple(h.strip().lower() for h in fields["SignedHeaders"].split(";")),
-        signature=fields["Signature"],
+        signed_headers=tuple(h.strip().lower() for h in signed_headers.split(";")),
+        signature=signature,
         amz_date=amz_date,
-        security_token=request.header("x-amz-security-token"),
+        security_token=token,
+        **extra,
     )
 
 
@@ -286,18 +306,13 @@ def _from_query(request: HttpRequest, params: Mapping[str, str]) -> _Signed:
         raise IncompleteSignature("X-Amz-Expires should be a number") from None  # [unc]
     amz_date = _request_date(request, params["X-Amz-Date"])
     assert amz_date is not None
-    key, date, region, service, terminator = _credential(params["X-Amz-Credential"])
-    return _Signed(
-        access_key=key,
-        scope_date=date,
-        scope_region=region,
-        scope_service=service,
-        scope_terminator=terminator,
-        signed_headers=tuple(h.strip().lower() for h in params["X-Amz-SignedHeaders"].split(";")),
-        signature=params["X-Amz-Signature"],
-        amz_date=amz_date,
-        security_token=params.get("X-Amz-Security-Token"),
-        expires=expires,
+    return _signed(
+        params["X-Amz-Credential"],
+        params["X-Amz-SignedHeaders"],
+        params["X-Amz-Signature"],
+        amz_date,
+        params.get("X-Amz-Security-Token"),
+        expires,
     )
 
 

@@ -36,7 +36,7 @@ from ..errors import (
     EmulatorLimitation,
     Unauthorized,
 )
-from ..mapping.context_vars import context_map, lookup
+from ..mapping.context_vars import context_map
 from .authenticate import authorization_type
 from .resource_policy import denied
 
@@ -48,14 +48,9 @@ IMPLICIT_DENY_TEXT = "User is not authorized to access this resource"
 def request_view(ctx: InvocationContext) -> RequestView:
     mreq = ctx.method_request
     assert mreq is not None and ctx.stage is not None
-    values: dict[str, Any] = {}
-
-    def context(name: str) -> Any:
-        if not values:
-            values.update(context_map(ctx))
-        return lookup(values, name)
-
-    return RequestView(mreq.headers, mreq.query, ctx.stage.variables, context)
+    return RequestView.lazily(
+        mreq.headers, mreq.query, ctx.stage.variables, lambda: context_map(ctx)
+    )
 
 
 def combine(authorizer: iam.Decision, ctx: InvocationContext) -> str:

@@ -24,27 +24,26 @@ from ..context import InvocationContext
 from ..errors import EmulatorLimitation, GatewayError
 from ..http_errors import AuthForbidden, AuthorizerError, AuthUnauthorized
 from ..integrations import lambda_proxy_v2
-from ..mapping.context_vars import lookup
+
+
+def _context_v2(ctx: InvocationContext) -> dict[str, Any]:
+    """``$context`` for identity sources: the 2.0 event's requestContext, plus the names
+    REST spells differently (``identity.sourceIp``, ``httpMethod``)."""
+    rc = lambda_proxy_v2.build_event_v2(ctx)["requestContext"]
+    http = rc.get("http") or {}
+    return {
+        **rc,
+        "identity": {"sourceIp": http.get("sourceIp"), "userAgent": http.get("userAgent")},
+        "httpMethod": http.get("method"),
+    }
 
 
 def request_view(ctx: InvocationContext) -> RequestView:
     mreq = ctx.method_request
     assert mreq is not None and ctx.stage is not None
-    values: dict[str, Any] = {}
-
-    def context(name: str) -> Any:
-        if not values:
-            rc = lambda_proxy_v2.build_event_v2(ctx)["requestContext"]
-            http = rc.get("http") or {}
-            values.update(rc)
-            values["identity"] = {
-                "sourceIp": http.get("sourceIp"),
-                "userAgent": http.get("userAgent"),
-            }
-            values["httpMethod"] = http.get("method")
-        return lookup(values, name)
-
-    return RequestView(mreq.headers, mreq.query, ctx.stage.variables, context)
+    return RequestView.lazily(
+        mreq.headers, mreq.query, ctx.stage.variables, lambda: _context_v2(ctx)
+    )
 
 
 def _bearer_challenge(
