@@ -223,6 +223,25 @@ def authorize(
     return answer
 
 
+def run(
+    ctx: InvocationContext,
+    authorizer: LambdaAuthorizer,
+    view: RequestView,
+    event: Callable[[list[str]], dict[str, Any]],
+    *,
+    stage: str,
+) -> Answer:
+    """Identity, then :func:`authorize` (``event`` builds the input from the identity
+    values). A refusal is traced here, then re-raised for the caller to answer in its API
+    type's terms."""
+    try:
+        values = identity(authorizer, view)
+        return authorize(ctx, authorizer, values, lambda: event(values), stage=stage)
+    except AuthorizerRefused as err:
+        ctx.trace.add("authorize", err.kind, authorizer=authorizer.name, why=err.reason)
+        raise
+
+
 def _error_message(payload: bytes) -> str:
     try:
         found = json.loads(payload)

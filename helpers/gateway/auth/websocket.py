@@ -24,9 +24,8 @@ from .identity_sources import RequestView
 from .lambda_authorizer import (
     AuthorizerRefused,
     LambdaAuthorizer,
-    authorize,
     context_values,
-    identity,
+    run,
 )
 
 
@@ -65,23 +64,22 @@ def authorize_connect(
         headers, query, ctx.stage.variables, lambda name: lookup(request_context, name)
     )
     arn = connect_arn(ctx)
+    variables = ctx.stage.variables
     try:
-        values = identity(authorizer, view)
-        answer = authorize(
+        answer = run(
             ctx,
             authorizer,
-            values,
-            lambda: events.websocket_connect(
+            view,
+            lambda _values: events.websocket_connect(
                 method_arn=arn,
                 headers=headers,
                 query=query,
-                stage_variables=ctx.stage.variables if ctx.stage else {},
+                stage_variables=variables,
                 request_context=request_context,
             ),
             stage=ctx.stage.name,
         )
     except AuthorizerRefused as err:
-        ctx.trace.add("authorize", err.kind, authorizer=authorizer.name, why=err.reason)
         raise ConnectRefused(401 if err.kind == "unauthorized" else 500, err.reason) from None
     decision = answer.decision(arn)
     ctx.trace.add(

@@ -24,9 +24,8 @@ from ..auth.identity_sources import RequestView
 from ..auth.lambda_authorizer import (
     AuthorizerRefused,
     LambdaAuthorizer,
-    authorize,
     context_values,
-    identity,
+    run,
 )
 from ..context import InvocationContext
 from ..errors import (
@@ -85,16 +84,15 @@ def _iam(ctx: InvocationContext, arn: str) -> None:
 def _lambda(ctx: InvocationContext, cfg: dict[str, Any], arn: str) -> None:
     authorizer = LambdaAuthorizer.from_rest(cfg)
     assert ctx.stage is not None
-    try:
-        values = identity(authorizer, request_view(ctx))
+
+    def event(values: list[str]) -> dict[str, Any]:
         if authorizer.kind == "TOKEN":
-            token = values[0]
-            build = lambda: events.rest_token(ctx, token)  # noqa: E731
-        else:
-            build = lambda: events.rest_request(ctx)  # noqa: E731
-        answer = authorize(ctx, authorizer, values, build, stage=ctx.stage.name)
+            return events.rest_token(ctx, values[0])
+        return events.rest_request(ctx)
+
+    try:
+        answer = run(ctx, authorizer, request_view(ctx), event, stage=ctx.stage.name)
     except AuthorizerRefused as err:
-        ctx.trace.add("authorize", err.kind, authorizer=authorizer.name, why=err.reason)
         if err.kind == "unauthorized":
             raise Unauthorized(reason=err.reason) from None
         raise AuthorizerConfigurationError(reason=err.reason) from None

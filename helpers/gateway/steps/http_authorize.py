@@ -19,7 +19,7 @@ from typing import Any
 from .. import policy as iam
 from ..auth import events, identity_sources, jwt_tokens, sigv4
 from ..auth.identity_sources import RequestView
-from ..auth.lambda_authorizer import AuthorizerRefused, LambdaAuthorizer, authorize, identity
+from ..auth.lambda_authorizer import AuthorizerRefused, LambdaAuthorizer, run
 from ..context import InvocationContext
 from ..errors import EmulatorLimitation, GatewayError
 from ..http_errors import AuthForbidden, AuthorizerError, AuthUnauthorized
@@ -107,15 +107,12 @@ def _lambda(ctx: InvocationContext, cfg: dict[str, Any]) -> None:
     authorizer = LambdaAuthorizer.from_v2(cfg)
     assert ctx.stage is not None
     arn = events.method_arn(ctx)
+    event = events.http_v1 if authorizer.payload == "1.0" else events.http_v2
     try:
-        values = identity(authorizer, request_view(ctx))
-        if authorizer.payload == "1.0":
-            build = lambda: events.http_v1(ctx, values)  # noqa: E731
-        else:
-            build = lambda: events.http_v2(ctx, values)  # noqa: E731
-        answer = authorize(ctx, authorizer, values, build, stage=ctx.stage.name)
+        answer = run(
+            ctx, authorizer, request_view(ctx), lambda v: event(ctx, v), stage=ctx.stage.name
+        )
     except AuthorizerRefused as err:
-        ctx.trace.add("authorize", err.kind, authorizer=authorizer.name, why=err.reason)
         if err.kind == "unauthorized":
             raise AuthUnauthorized(reason=err.reason) from None
         raise AuthorizerError(reason=err.reason) from None
