@@ -90,6 +90,8 @@ class Lab:
         moto_hooks.install()
         moto_hooks.on_rest_deployment[:] = [self.gateway.snapshots.take]
         moto_hooks.on_authorizer_cache_flush[:] = [self.gateway.authorizer_cache.flush]
+        moto_hooks.on_stage_cache_flush[:] = [self._flush_stage_cache]
+        moto_hooks.usage_source[:] = [self.gateway.limits]
         moto_hooks.before_metrics_read[:] = [self.gateway.flush]
         flush_logs = getattr(self.runtime, "flush_logs", None)
         moto_hooks.before_logs_read[:] = [flush_logs] if flush_logs else []
@@ -107,6 +109,9 @@ class Lab:
         self.clock = RealClock()
         self.ids = IdSource(self.seed)
         install_tagging(self.session, self.scope)
+
+    def _flush_stage_cache(self, api_id: str, stage: str) -> None:
+        self.gateway.stage_cache.flush((self.region, api_id, stage))
 
     def _answer_in_process(self, request: Any) -> Any:
         from .gateway import UnknownApi

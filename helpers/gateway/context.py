@@ -103,6 +103,14 @@ class InvocationContext:
     resource_policy: Any = None
     #: the API key the request presented (header) or its authorizer named (usageIdentifierKey)
     api_key: str | None = None
+    #: what a usage plan grants the request's API key (:class:`~.limits.usage_plans.Grant`)
+    usage: Any = None
+    #: the stage cache: "hit" or "miss" when the method's answers are cached, the entry's
+    #: key and TTL, and the warning header an ignored ``Cache-Control`` earns
+    cache_status: str | None = None
+    cache_key: tuple | None = None
+    cache_ttl_s: int = 0
+    cache_warning: tuple[str, str] | None = None
     #: HTTP APIs (apigatewayv2): the control plane's Api, the frozen deployment, the
     #: matched route, its key ("GET /pets/{id}", "$default"), and whether the answer is
     #: API Gateway's own CORS preflight

@@ -12,11 +12,13 @@ from .auth.jwt_tokens import JwksCache
 from .context import InvocationContext
 from .http import HttpRequest, HttpResponse
 from .http_api import http_context
+from .limits.state import Limits
 from .metrics import MetricsRecorder
 from .pipeline import Pipeline
 from .pipelines import HTTP, REST
 from .snapshot_v2 import HttpSnapshots
 from .snapshots import Snapshots
+from .stage_cache import StageCache
 from .trace import Trace, TraceLog
 
 _PUBLIC = re.compile(
@@ -44,6 +46,9 @@ class DataPlane:
         #: Lambda authorizer answers, on the lab clock; JWT issuers' signing keys
         self.authorizer_cache = AuthorizerCache()
         self.jwks = JwksCache()
+        #: token buckets and quota counts (on the lab clock); the REST stage caches
+        self.limits = Limits()
+        self.stage_cache = StageCache()
         self.pipelines: dict[str, Pipeline] = {"REST": REST, "HTTP": HTTP}
 
     def resolve(self, request: HttpRequest) -> tuple[str, str, str | None]:
@@ -116,3 +121,5 @@ class DataPlane:
         self.metrics = MetricsRecorder()
         self.authorizer_cache.clear()
         self.jwks.clear()
+        self.limits.clear()
+        self.stage_cache.clear()

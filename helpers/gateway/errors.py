@@ -234,5 +234,44 @@ class ExpiredToken(GatewayError):
     default_message = "The security token included in the request is expired"
 
 
+class InvalidApiKey(GatewayError):
+    """A method that requires an API key got none, an unknown or disabled one, or one that
+    no usage plan binds to this stage (reference §1.4)."""
+
+    response_type = "INVALID_API_KEY"
+    status = 403
+    error_type = "ForbiddenException"
+    default_message = "Forbidden"
+
+
+class Throttled(GatewayError):
+    """A token bucket ran out: usage plan, stage method, or account (reference §1.3)."""
+
+    response_type = "THROTTLED"
+    status = 429
+    error_type = "TooManyRequestsException"
+    default_message = "Too Many Requests"
+
+
+class QuotaExceeded(GatewayError):
+    """The API key used up its usage plan's quota for the period (reference §1.5)."""
+
+    response_type = "QUOTA_EXCEEDED"
+    status = 429
+    error_type = "LimitExceededException"
+    default_message = "Limit Exceeded"
+
+
+class CacheInvalidationForbidden(GatewayError):
+    """``Cache-Control: max-age=0`` from a caller without ``execute-api:InvalidateCache``
+    on a method whose strategy is ``FAIL_WITH_403``. [unc] the body and error type are not
+    documented (reference, open question 1)."""
+
+    response_type = "ACCESS_DENIED"
+    status = 403
+    error_type = "AccessDeniedException"
+    default_message = "Forbidden"
+
+
 class EmulatorLimitation(Exception):
     """Something the emulator cannot do faithfully. Raised loudly, never answered quietly."""

@@ -91,3 +91,11 @@ class AuthorizerError(HttpApiError):
     response_type = "AUTHORIZER_CONFIGURATION_ERROR"
     status = 500
     default_message = "Internal Server Error"
+
+
+class TooManyRequests(HttpApiError):
+    """A route's or the account's token bucket ran out (reference §1.6). [obs/unc] body."""
+
+    response_type = "THROTTLED"
+    status = 429
+    default_message = "Too Many Requests"

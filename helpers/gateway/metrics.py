@@ -1,4 +1,5 @@
-"""CloudWatch metrics for the data plane (AWS/ApiGateway names and dimensions, §11).
+"""CloudWatch metrics for the data plane (AWS/ApiGateway names and dimensions, §11;
+CacheHitCount and CacheMissCount for methods whose answers are cached, §2).
 
 Recording a request costs one list append; the samples are aggregated per minute and
 written into the target's CloudWatch as statistic sets just before anything reads metrics
@@ -31,6 +32,8 @@ class Sample(NamedTuple):
     api_type: str = "REST"
     route: str = ""
     data_processed: int = 0
+    #: REST stage cache: "hit", "miss", or None when the method's answers are not cached
+    cache: str | None = None
 
 
 def metric_api_name(name: str, api_id: str) -> str:
@@ -77,6 +80,10 @@ class MetricsRecorder:
                 add((*where, five, dims, "Count"), 1.0 if p.status >= 500 else 0.0)
                 if http:
                     add((*where, "DataProcessed", dims, "Bytes"), float(p.data_processed))
+                if p.cache is not None:
+                    hit = 1.0 if p.cache == "hit" else 0.0
+                    add((*where, "CacheHitCount", dims, "Count"), hit)
+                    add((*where, "CacheMissCount", dims, "Count"), 1.0 - hit)
                 add((*where, "Latency", dims, "Milliseconds"), p.latency_ms)
                 if p.integration_latency_ms is not None:
                     add(

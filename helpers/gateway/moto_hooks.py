@@ -19,6 +19,12 @@ from typing import Any
 on_rest_deployment: list[Callable[[Any, str], None]] = []
 #: called with (api id, stage name) by ``flush_stage_authorizers_cache``
 on_authorizer_cache_flush: list[Callable[[str, str], None]] = []
+#: called with (api id, stage name) by ``flush_stage_cache``, and when a stage's cache
+#: cluster is turned off or resized
+on_stage_cache_flush: list[Callable[[str, str], None]] = []
+#: the data plane's :class:`~helpers.gateway.limits.state.Limits`, which answers
+#: ``get_usage``/``update_usage`` from its real counts (empty: no data plane)
+usage_source: list[Any] = []
 before_metrics_read: list[Callable[[], None]] = []
 before_logs_read: list[Callable[[], None]] = []
 #: (moto apigatewayv2 Api, moto_v2.Deployment) after each HTTP API deployment (auto ones too)
@@ -98,6 +104,8 @@ def install() -> None:
     _check_integration_responses()
     _authorizer_fixes()
     _update_method()
+    _stage_settings()
+    _usage_plans()
     moto_v2.install()  # apigatewayv2 deployments, update_stage, quick create, auto-deploy
 
     def flushing(method: Callable[..., Any], hooks: list[Callable[[], None]]) -> Callable[..., Any]:
@@ -336,3 +344,161 @@ def _update_method() -> None:
 
 def _snake(name: str) -> str:
     return {"requestParameters": "request_parameters", "requestModels": "request_models"}[name]
+
+
+#: what AWS returns for a method-settings entry it creates [obs: get-stage output in AWS
+#: docs and captures]; moto's own defaults (1,000 rps, burst 2,000) are not AWS's
+AWS_METHOD_SETTING_DEFAULTS = {
+    "metricsEnabled": False,
+    "dataTraceEnabled": False,
+    "throttlingBurstLimit": 5000,
+    "throttlingRateLimit": 10000.0,
+    "cachingEnabled": False,
+    "cacheTtlInSeconds": 300,
+    "cacheDataEncrypted": False,
+    "requireAuthorizationForCacheControl": True,
+    "unauthorizedCacheControlHeaderStrategy": "SUCCEED_WITH_RESPONSE_HEADER",
+}
+
+
+def _stage_settings() -> None:
+    """Stages: AWS's method-setting defaults; ``flush_stage_cache`` (moto has none); and
+    turning a cache cluster off or resizing it empties the stage cache, as on AWS."""
+    from moto.apigateway import urls
+    from moto.apigateway.models import APIGatewayBackend, Stage
+    from moto.apigateway.responses import APIGatewayResponse
+
+    Stage._get_default_method_settings = lambda self: dict(AWS_METHOD_SETTING_DEFAULTS)
+    original_update = APIGatewayBackend.update_stage
+
+    def update_stage(self: Any, function_id: str, stage_name: str, patch_operations: Any) -> Any:
+        before = self.get_stage(function_id, stage_name) if stage_name else None
+        was = (getattr(before, "cache_cluster_enabled", None),
+               getattr(before, "cache_cluster_size", None))
+        stage = original_update(self, function_id, stage_name, patch_operations)
+        if was[0] and (not stage.cache_cluster_enabled or stage.cache_cluster_size != was[1]):
+            for hook in list(on_stage_cache_flush):
+                hook(function_id, stage_name)
+        return stage
+
+    APIGatewayBackend.update_stage = update_stage
+
+    original_put_integration = APIGatewayResponse.put_integration
+
+    def put_integration(self: Any) -> Any:
+        # moto drops cacheKeyParameters and leaves cacheNamespace empty; AWS keeps the
+        # former and defaults the latter to the resource id [doc] API:Integration
+        status, headers, _ = original_put_integration(self)
+        parts = self.path.split("/")
+        integration = self.backend.get_integration(parts[2], parts[4], parts[6])
+        integration.cache_key_parameters = list(self._get_param("cacheKeyParameters") or [])
+        integration.cache_namespace = integration.cache_namespace or parts[4]
+        return status, headers, json.dumps(integration.to_json())
+
+    APIGatewayResponse.put_integration = put_integration
+
+    def flush_stage_cache(self: Any) -> Any:
+        parts = self.path.split("/")
+        api_id, stage_name = parts[2], parts[4]
+        self.backend.get_stage(api_id, stage_name)  # NotFoundException as AWS
+        for hook in list(on_stage_cache_flush):
+            hook(api_id, stage_name)
+        return 202, {"status": 202}, ""
+
+    APIGatewayResponse.flush_stage_cache = flush_stage_cache
+    urls.url_paths.setdefault(
+        "{0}/restapis/(?P<function_id>[^/]+)/stages/(?P<stage_name>[^/]+)/cache/data$",
+        APIGatewayResponse.dispatch,
+    )
+
+
+def _usage_plans() -> None:
+    """Usage plans: per-method throttles in ``update_usage_plan`` (moto skips them), rate
+    limits kept as numbers with decimals, quota limits as integers; ``get_usage`` and
+    ``update_usage`` answered from the data plane's counts."""
+    from moto.apigateway import urls
+    from moto.apigateway.exceptions import BadRequestException, NotFoundException
+    from moto.apigateway.models import UsagePlan
+    from moto.apigateway.responses import APIGatewayResponse
+
+    from .limits import usage_report
+
+    original_patch = UsagePlan.apply_patch_operations
+
+    def apply_patch_operations(self: Any, patch_operations: list[dict[str, Any]]) -> None:
+        rest = []
+        for op in patch_operations:
+            path, kind, value = op.get("path", ""), op.get("op"), op.get("value")
+            parts = path.split("/")
+            if path.startswith("/apiStages/") and len(parts) > 4 and parts[3] == "throttle":
+                api_stage = parts[2]
+                api_id, _, stage = api_stage.partition(":")
+                entry = next((s for s in self.api_stages if s.get("apiId") == api_id
+                              and s.get("stage") == stage), None)
+                if entry is None:
+                    raise NotFoundException(f"Invalid API stage {api_stage}")
+                throttles = entry.setdefault("throttle", {})
+                # /apiStages/<api:stage>/throttle/<resourcePath>/<METHOD>/rateLimit|burstLimit
+                method_key = _unescape("/".join(parts[4:-1])) if len(parts) > 6 else \
+                    _unescape("/".join(parts[4:]))
+                field = parts[-1] if len(parts) > 6 else None
+                if kind == "remove":
+                    throttles.pop(method_key if field else _unescape("/".join(parts[4:])), None)
+                elif field in ("rateLimit", "burstLimit"):
+                    settings = throttles.setdefault(method_key, {})
+                    settings[field] = float(value) if field == "rateLimit" else int(value)
+                else:
+                    raise BadRequestException(f"Invalid patch path '{path}'")
+                continue
+            rest.append(op)
+        original_patch(self, rest)
+        if "rateLimit" in self.throttle:
+            self.throttle["rateLimit"] = float(self.throttle["rateLimit"])
+        for field in ("limit", "offset"):
+            if field in self.quota:
+                self.quota[field] = int(self.quota[field])
+
+    UsagePlan.apply_patch_operations = apply_patch_operations
+
+    def source() -> Any:
+        if not usage_source:
+            raise BadRequestException("usage is counted by apigw-lab's data plane, not started")
+        return usage_source[0]
+
+    def get_usage(self: Any) -> Any:
+        plan_id = self.path.split("/")[2]
+        try:
+            body = usage_report.get_usage(
+                source(), self.current_account, self.region, plan_id,
+                self._get_param("startDate"), self._get_param("endDate"),
+                self._get_param("keyId"),
+            )
+        except usage_report.UsageError as err:
+            raise BadRequestException(str(err)) from None
+        except KeyError:
+            raise NotFoundException("Invalid Usage Plan ID specified") from None
+        return 200, {}, json.dumps(body)
+
+    def update_usage(self: Any) -> Any:
+        parts = self.path.split("/")
+        plan_id, key_id = parts[2], parts[4]
+        import time
+
+        try:
+            body = usage_report.update_usage(
+                source(), self.current_account, self.region, plan_id, key_id,
+                self._get_param("patchOperations") or [], time.time(),
+            )
+        except usage_report.UsageError as err:
+            raise BadRequestException(str(err)) from None
+        except KeyError:
+            raise NotFoundException("Invalid Usage Plan ID or API key specified") from None
+        return 200, {}, json.dumps(body)
+
+    APIGatewayResponse.get_usage = get_usage
+    APIGatewayResponse.update_usage = update_usage
+    for pattern in (
+        "{0}/usageplans/(?P<usage_plan_id>[^/]+)/usage$",
+        "{0}/usageplans/(?P<usage_plan_id>[^/]+)/keys/(?P<api_key_id>[^/]+)/usage$",
+    ):
+        urls.url_paths.setdefault(pattern, APIGatewayResponse.dispatch)

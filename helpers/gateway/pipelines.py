@@ -1,12 +1,19 @@
 """The pipelines, as data. HTTP and WebSocket APIs reuse the same mechanisms where they
-apply and add their own steps (throttling and caching slot in after authorization)."""
+apply and add their own steps.
+
+The API key and usage plan are checked after the authorizer (a Lambda authorizer may name
+the key, and AWS's execution logs verify the usage plan after the authorizer's lines), so
+the order differs from ARCHITECTURE.md's sketch, which checks the key first. Throttling
+then runs before validation, and the stage cache sits around the integration."""
 
 from __future__ import annotations
 
 from .pipeline import Pipeline
 from .steps import (
+    api_key,
     authenticate,
     authorize,
+    cache,
     cors,
     endpoint,
     http_authorize,
@@ -20,6 +27,7 @@ from .steps import (
     resource_policy,
     respond,
     route,
+    throttle,
     validate,
 )
 
@@ -32,8 +40,12 @@ REST = Pipeline(
         authenticate.step,
         resource_policy.step,
         authorize.step,
+        api_key.step,
+        throttle.step,
         validate.step,
+        cache.lookup,
         integration.step,
+        cache.store,
     ),
     finish=(respond.step, observe.step),
 )
@@ -45,6 +57,7 @@ HTTP = Pipeline(
         cors.preflight,
         http_route.step,
         http_authorize.step,
+        throttle.step,
         http_integration.step,
     ),
     finish=(http_respond.step, cors.step, observe.step),

@@ -81,6 +81,10 @@ DEFAULTS = [
         "InternalServerErrorException",
     ),
     (gw.Unauthorized(), 401, b'{"message":"Unauthorized"}', "UnauthorizedException"),
+    (gw.InvalidApiKey(), 403, b'{"message":"Forbidden"}', "ForbiddenException"),
+    (gw.Throttled(), 429, b'{"message":"Too Many Requests"}', "TooManyRequestsException"),
+    (gw.QuotaExceeded(), 429, b'{"message":"Limit Exceeded"}', "LimitExceededException"),
+    (gw.CacheInvalidationForbidden(), 403, b'{"message":"Forbidden"}', "AccessDeniedException"),
     (
         gw.AuthorizerConfigurationError(),
         500,

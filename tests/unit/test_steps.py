@@ -900,8 +900,12 @@ class TestDataPlane:
             "authenticate",
             "resource_policy",
             "authorize",
+            "api_key",
+            "throttle",
             "validate",
+            "cache",
             "integration",
+            "cache",
             "respond",
             "observe",
         ]

@@ -21,6 +21,8 @@ INTEGRATIONS: dict[str, Callable[[InvocationContext], None]] = {
 def step(ctx: InvocationContext) -> None:
     """Integration: call the method's integration (Lambda proxy, AWS, HTTP, MOCK, ...)."""
     assert ctx.route is not None
+    if ctx.cache_status == "hit":
+        return  # the stage cache answered
     integration = ctx.route.integration
     if not integration:
         raise InternalServerError(reason="the method has no integration")

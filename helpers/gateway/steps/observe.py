@@ -31,6 +31,7 @@ def step(ctx: InvocationContext) -> None:
             plane.latency_ms(ctx),
             ctx.integration_latency_ms,
             bool(settings.get("metricsEnabled")),
+            cache=ctx.cache_status,
         )
     )
     access_log.write(ctx)

@@ -1,0 +1,73 @@
+"""Throttle: the usage plan's quota, then the token buckets in the documented order (usage
+plan, stage method or route, account); the first empty bucket answers 429 (reference §1).
+
+A request takes a token from every bucket only when all of them have one, and counts
+against its key's quota only when admitted. The trace shows the tokens left in each.
+"""
+
+from __future__ import annotations
+
+from ..context import InvocationContext
+from ..errors import GatewayError, QuotaExceeded, Throttled
+from ..http_errors import TooManyRequests
+from ..limits import layers
+from ..limits.layers import Limit
+
+
+def _limits(ctx: InvocationContext) -> list[Limit]:
+    assert ctx.stage is not None
+    state = ctx.plane.limits
+    found: list[Limit | None] = []
+    if ctx.api_type == "REST":
+        assert ctx.route is not None
+        method = ctx.route.http_method
+        if ctx.usage is not None:
+            found.append(layers.plan_limit(ctx.usage, ctx.api_id, ctx.stage.name,
+                                           f"{ctx.resource_path}/{method}"))
+        found.append(layers.stage_limit(ctx.api_id, ctx.stage.name, ctx.stage.method_settings,
+                                        ctx.resource_path, method))
+    else:
+        raw = ctx.stage.raw
+        found.append(layers.route_limit(ctx.api_id, ctx.stage.name, ctx.route_key,
+                                        getattr(raw, "route_settings", None),
+                                        getattr(raw, "default_route_settings", None)))
+    found.append(layers.account_limit(ctx.account_id, ctx.region, state.account_rate,
+                                      state.account_burst))
+    return [x for x in found if x is not None]
+
+
+def _throttled(ctx: InvocationContext, reason: str) -> GatewayError:
+    if ctx.api_type == "REST":
+        return Throttled(reason=reason)
+    return TooManyRequests(reason=reason)
+
+
+def step(ctx: InvocationContext) -> None:
+    """Throttle: usage-plan quota, then usage plan, stage (or route) and account buckets (429)."""
+    state = ctx.plane.limits
+    now = ctx.request_time
+    grant = ctx.usage
+    limits = _limits(ctx)
+    with state.lock:
+        if grant is not None and grant.quota is not None:
+            left = state.quotas.remaining(grant.plan_id, grant.key_id, grant.quota, now)
+            if left <= 0:
+                raise QuotaExceeded(
+                    reason=f"key {grant.masked_key} used its quota of {grant.quota.limit} per "
+                    f"{grant.quota.period} in usage plan {grant.plan_name}"
+                )
+        verdict = state.admit(limits, now)
+        quota_left = None
+        if verdict.refused_by is None and grant is not None:
+            state.quotas.consume(grant.plan_id, grant.key_id, grant.quota, now)
+            if grant.quota is not None:
+                quota_left = state.quotas.remaining(grant.plan_id, grant.key_id, grant.quota, now)
+    tokens = {x.level: round(left, 3) for x, left in verdict.tokens_left}
+    if verdict.refused_by is not None:
+        x = verdict.refused_by
+        ctx.trace.add("throttle", f"{x.level} bucket empty", tokens=tokens)
+        raise _throttled(ctx, f"{x.label}: no token left (rate {x.rate:g}/s, burst {x.burst})")
+    if quota_left is None:
+        ctx.trace.add("throttle", "admitted", tokens=tokens)
+    else:
+        ctx.trace.add("throttle", "admitted", tokens=tokens, quota_left=quota_left)

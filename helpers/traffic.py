@@ -1,0 +1,239 @@
+"""A traffic simulator: send a described load through a deployed stage on the lab clock
+and see what happened to every request (time, client, status, and why).
+
+On the moto target the requests go straight into the data plane while the virtual clock
+jumps from one arrival to the next, so an hour of traffic takes seconds and every run
+gives the same answer. On the aws target the same description is sent for real, in real
+time, with ``requests`` (kept small: a real account pays for every request).
+
+    clients = [Client("free", rate=5, api_key=FREE_KEY), Client("paid", rate=20, api_key=PAID)]
+    run = simulate(lab, url, clients, seconds=60)
+    run.summary()          # a table per client: sent, answered 2xx, throttled, over quota
+    run.per_second("free") # accepted and refused per second, for plots
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+#: the aws target sends at most this many real requests per simulation
+AWS_MAX_REQUESTS = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """One source of load. ``rate`` requests per second, evenly spaced, from ``start`` for
+    ``duration`` seconds (default: until the end), plus ``bursts``: (second, count) pairs
+    sending ``count`` requests at once."""
+
+    name: str
+    rate: float = 1.0
+    api_key: str | None = None
+    path: str = ""
+    method: str = "GET"
+    headers: dict[str, str] = field(default_factory=dict)
+    start: float = 0.0
+    duration: float | None = None
+    bursts: tuple[tuple[float, int], ...] = ()
+
+    def arrivals(self, seconds: float) -> list[float]:
+        """Seconds (from the simulation start) at which this client sends."""
+        end = seconds if self.duration is None else min(seconds, self.start + self.duration)
+        out: list[float] = []
+        if self.rate > 0:
+            step = 1.0 / self.rate
+            n = 0
+            while True:
+                t = self.start + n * step
+                if t >= end - 1e-9:
+                    break
+                out.append(round(t, 9))
+                n += 1
+        for at, count in self.bursts:
+            if 0 <= at < seconds:
+                out.extend([float(at)] * int(count))
+        out.sort()
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    t: float  # seconds since the simulation start
+    client: str
+    status: int
+    why: str  # "ok", "cache hit", "throttled: stage", "over quota", "forbidden", ...
+    #: tokens left in each bucket after this request (moto target), by level
+    tokens: dict[str, float] | None = None
+
+
+class Simulation:
+    """What a simulation produced, request by request, in arrival order."""
+
+    def __init__(self, outcomes: list[Outcome], seconds: float, clients: Sequence[Client]):
+        self.outcomes = outcomes
+        self.seconds = seconds
+        self.clients = [c.name for c in clients]
+
+    def __len__(self) -> int:
+        return len(self.outcomes)
+
+    def of(self, client: str | None = None) -> list[Outcome]:
+        return [o for o in self.outcomes if client is None or o.client == client]
+
+    def counts(self, client: str | None = None) -> Counter[str]:
+        """How many requests ended each way (``why``)."""
+        return Counter(o.why for o in self.of(client))
+
+    def statuses(self, client: str | None = None) -> Counter[int]:
+        return Counter(o.status for o in self.of(client))
+
+    def per_second(self, client: str | None = None, width: float = 1.0) -> dict[str, list[int]]:
+        """Per time slot of ``width`` seconds: requests ``sent``, ``accepted`` (2xx-3xx) and
+        ``refused`` (429s and other gateway refusals)."""
+        slots = max(int(self.seconds / width + 0.999999), 1)
+        sent, ok = [0] * slots, [0] * slots
+        for o in self.of(client):
+            i = min(int(o.t / width), slots - 1)
+            sent[i] += 1
+            ok[i] += o.status < 400
+        return {"t": [i * width for i in range(slots)], "sent": sent, "accepted": ok,
+                "refused": [s - a for s, a in zip(sent, ok, strict=True)]}
+
+    def tokens(self, level: str) -> tuple[list[float], list[float]]:
+        """(times, tokens left) in the ``level`` bucket ("usage plan", "stage", "route",
+        "account") after each request that reached the throttle."""
+        ts, left = [], []
+        for o in self.outcomes:
+            if o.tokens and level in o.tokens:
+                ts.append(o.t)
+                left.append(o.tokens[level])
+        return ts, left
+
+    def summary(self) -> str:
+        """A table per client: requests sent and how they ended."""
+        kinds = sorted({o.why for o in self.outcomes}, key=lambda w: (w != "ok", w))
+        head = f"{'client':<12}{'sent':>8}" + "".join(f"{k:>20}" for k in kinds)
+        lines = [head, "-" * len(head)]
+        for name in self.clients:
+            c = self.counts(name)
+            lines.append(f"{name:<12}{sum(c.values()):>8}" + "".join(f"{c[k]:>20}" for k in kinds))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Simulation of {len(self)} requests over {self.seconds:g} s>\n{self.summary()}"
+
+
+def _why(trace: Any, status: int) -> str:
+    why = "ok" if status < 400 else f"status {status}"
+    for entry in trace.entries:
+        if entry.step == "cache" and entry.decision.startswith("hit"):
+            why = "cache hit"
+        elif entry.step == "throttle" and entry.decision.endswith("bucket empty"):
+            why = "throttled: " + entry.decision[: -len(" bucket empty")]
+        elif entry.step == "gateway-response":
+            kind = entry.decision
+            if kind == "QUOTA_EXCEEDED":
+                why = "over quota"
+            elif kind == "INVALID_API_KEY":
+                why = "forbidden (API key)"
+            elif kind != "THROTTLED":
+                why = kind.lower()
+    return why
+
+
+def _tokens(trace: Any) -> dict[str, float] | None:
+    for entry in trace.entries:
+        if entry.step == "throttle":
+            return entry.details.get("tokens")
+    return None
+
+
+def _schedule(clients: Sequence[Client], seconds: float) -> Iterable[tuple[float, int]]:
+    streams = [[(t, i) for t in c.arrivals(seconds)] for i, c in enumerate(clients)]
+    return heapq.merge(*streams)
+
+
+def simulate(
+    lab: Any,
+    url: str,
+    clients: Sequence[Client],
+    seconds: float,
+    *,
+    start: str | float | None = None,
+) -> Simulation:
+    """Send the clients' load to ``url`` (a stage's invoke URL; each client's ``path`` is
+    appended) for ``seconds`` and return every outcome.
+
+    Moto target: the lab clock is frozen (at ``start`` when given, else where it stands)
+    and moved to each arrival; it is left at the end of the simulated period.
+    """
+    if lab.target != "moto":
+        return _simulate_for_real(url, clients, seconds)
+    from .gateway import HttpRequest
+
+    parts = urlsplit(url)
+    base_path = parts.path.rstrip("/")
+    base_query = parts.query
+    clock, plane = lab.clock, lab.gateway
+    t0 = clock.freeze(start) if (start is not None or not clock.frozen) else clock.now()
+    templates = []
+    for c in clients:
+        path, _, query = c.path.partition("?")
+        headers = [(k, v) for k, v in c.headers.items()]
+        if c.api_key is not None:
+            headers.append(("x-api-key", c.api_key))
+        full_path = base_path + ("/" + path.lstrip("/") if path else "/")
+        templates.append((c.method.upper(), full_path, "&".join(x for x in (base_query, query)
+                                                                if x), headers))
+    outcomes: list[Outcome] = []
+    append = outcomes.append
+    traces = plane.traces
+    for t, i in _schedule(clients, seconds):
+        clock.freeze(t0 + t)
+        method, path, query, headers = templates[i]
+        response = plane.handle(
+            HttpRequest(method, parts.netloc, path, query, list(headers))
+        )
+        trace = traces.last()
+        append(Outcome(t, clients[i].name, response.status, _why(trace, response.status),
+                       _tokens(trace)))
+    clock.freeze(t0 + seconds)
+    return Simulation(outcomes, seconds, clients)
+
+
+def _simulate_for_real(url: str, clients: Sequence[Client], seconds: float) -> Simulation:
+    import requests
+
+    plan = list(_schedule(clients, seconds))
+    if len(plan) > AWS_MAX_REQUESTS:
+        raise ValueError(
+            f"this load is {len(plan):,} requests; on a real account the simulator sends at "
+            f"most {AWS_MAX_REQUESTS:,} (each one is billed). Shorten it or lower the rates."
+        )
+    base = url.rstrip("/")
+    outcomes: list[Outcome] = []
+    began = time.monotonic()
+    with requests.Session() as session:
+        for t, i in plan:
+            c = clients[i]
+            wait = began + t - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            headers = dict(c.headers)
+            if c.api_key is not None:
+                headers["x-api-key"] = c.api_key
+            r = session.request(c.method, base + ("/" + c.path.lstrip("/") if c.path else "/"),
+                                headers=headers, timeout=30)
+            kind = r.headers.get("x-amzn-ErrorType", "")
+            why = "ok" if r.status_code < 400 else (
+                "over quota" if kind.startswith("LimitExceeded") else
+                "throttled" if r.status_code == 429 else
+                "forbidden (API key)" if r.status_code == 403 else f"status {r.status_code}")
+            outcomes.append(Outcome(t, c.name, r.status_code, why))
+    return Simulation(outcomes, seconds, clients)
