@@ -1,0 +1,2 @@
+"""Matplotlib figures the notebooks draw from what the data plane did (titles, labelled
+axes and legends on every one)."""
