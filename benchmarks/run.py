@@ -221,6 +221,84 @@ def build_http_api(lab: helpers.Lab) -> str:
     return api_id
 
 
+def build_plan_api(lab: helpers.Lab) -> tuple[str, dict[str, str]]:
+    """A MOCK method that requires an API key, cached on a stage cache, and two usage plans
+    (free: 20 rps burst 40; paid: 100 rps burst 200). Returns (api id, key value by plan)."""
+    apigw = boto3.client("apigateway")
+    api_id = apigw.create_rest_api(
+        name="bench-plans", endpointConfiguration={"types": ["REGIONAL"]}
+    )["id"]
+    root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
+    for path, key_required in (("plan", True), ("cached", False)):
+        res = apigw.create_resource(restApiId=api_id, parentId=root, pathPart=path)["id"]
+        apigw.put_method(
+            restApiId=api_id,
+            resourceId=res,
+            httpMethod="GET",
+            authorizationType="NONE",
+            apiKeyRequired=key_required,
+        )
+        apigw.put_integration(
+            restApiId=api_id,
+            resourceId=res,
+            httpMethod="GET",
+            type="MOCK",
+            requestTemplates={"application/json": '{"statusCode": 200}'},
+        )
+        apigw.put_method_response(
+            restApiId=api_id, resourceId=res, httpMethod="GET", statusCode="200"
+        )
+        apigw.put_integration_response(
+            restApiId=api_id,
+            resourceId=res,
+            httpMethod="GET",
+            statusCode="200",
+            responseTemplates={"application/json": '{"ok": true}'},
+        )
+    apigw.create_deployment(restApiId=api_id, stageName="prod")
+    apigw.update_stage(
+        restApiId=api_id,
+        stageName="prod",
+        patchOperations=[
+            {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
+            {"op": "replace", "path": "/~1cached/GET/caching/enabled", "value": "true"},
+        ],
+    )
+    keys = {}
+    for name, rate_limit, burst in (("free", 20, 40), ("paid", 100, 200)):
+        value = f"bench-{name}-key-0123456789"
+        key = apigw.create_api_key(name=name, enabled=True, value=value)
+        plan = apigw.create_usage_plan(
+            name=name,
+            apiStages=[{"apiId": api_id, "stage": "prod"}],
+            throttle={"rateLimit": rate_limit, "burstLimit": burst},
+        )
+        apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+        keys[name] = value
+    return api_id, keys
+
+
+def simulate_hour(lab: helpers.Lab, api_id: str, keys: dict[str, str]) -> None:
+    """The issue's yardstick: one hour of 100 req/s (360,000 requests) on the lab clock."""
+    from helpers.traffic import Client, simulate
+
+    clients = [
+        Client("free", rate=30, api_key=keys["free"], path="plan"),
+        Client("paid", rate=70, api_key=keys["paid"], path="plan"),
+    ]
+    lab.clock.freeze("2026-01-01T00:00:00Z")
+    start = time.perf_counter()
+    run = simulate(lab, lab.invoke_url(api_id, "prod"), clients, seconds=3600)
+    took = time.perf_counter() - start
+    counts = run.counts()
+    print(
+        f"  traffic simulator: 1 h at 100 req/s ({len(run):,} requests) in {took:5.1f} s"
+        f" ({len(run) / took:,.0f} req/s; {counts['ok']:,} ok,"
+        f" {counts['throttled: usage plan']:,} throttled)"
+    )
+    lab.clock.unfreeze()
+
+
 def rate(n: int, call) -> float:
     call()  # warm up
     start = time.perf_counter()
@@ -334,6 +412,25 @@ def main() -> int:
         f"  localhost server, keep-alive   {external_client_rate(local_url, n // 5):>9,.0f} req/s"
         "  (client in another process, as curl would be)"
     )
+    plan_api, keys = build_plan_api(lab)
+    plan_host = f"{plan_api}.execute-api.us-east-1.amazonaws.com"
+    keyed = HttpRequest("GET", plan_host, "/prod/plan", headers=[("x-api-key", keys["paid"])])
+    hit = HttpRequest("GET", plan_host, "/prod/cached", headers=[("User-Agent", "bench")])
+    lab.gateway.limits.set_account_limits(1e12, 10**12)  # measure the pipeline, not the bucket
+    assert lab.gateway.handle(hit).status == 200
+    lab.gateway.limits.buckets.clear()
+    lab.clock.freeze("2026-01-01T00:00:00Z")
+    print(
+        f"  direct, API key + usage plan, MOCK (bucket never empty; clock frozen)"
+        f" {rate(n // 2, lambda: (lab.clock.advance(0.01), lab.gateway.handle(keyed))):>9,.0f}"
+        " req/s"
+    )
+    print(
+        f"  direct, stage cache hit, MOCK  {rate(n, lambda: lab.gateway.handle(hit)):>9,.0f} req/s"
+    )
+    lab.gateway.limits.set_account_limits()
+    lab.clock.unfreeze()
+    simulate_hour(lab, plan_api, keys)
     lab.cleanup()
 
     if not args.skip_notebooks:

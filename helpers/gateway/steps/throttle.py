@@ -2,7 +2,8 @@
 plan, stage method or route, account); the first empty bucket answers 429 (reference §1).
 
 A request takes a token from every bucket only when all of them have one, and counts
-against its key's quota only when admitted. The trace shows the tokens left in each.
+against its key's quota only when admitted. The trace shows the tokens left in each,
+unless only account-sized limits apply (then an admitted request adds no trace line).
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ def step(ctx: InvocationContext) -> None:
         x = verdict.refused_by
         ctx.trace.add("throttle", f"{x.level} bucket empty", tokens=tokens)
         raise _throttled(ctx, f"{x.label}: no token left (rate {x.rate:g}/s, burst {x.burst})")
+    if grant is None and all(
+        x.rate >= layers.ACCOUNT_RATE and x.burst >= layers.ACCOUNT_BURST for x in limits
+    ):
+        return  # only the default account-sized limits: nothing worth a trace line
     if quota_left is None:
         ctx.trace.add("throttle", "admitted", tokens=tokens)
     else:
