@@ -530,7 +530,9 @@ class LambdaRuntime:
         captured = log.events
         if error_event is not None:
             if kind.startswith("init"):  # logged during the init phase, before START
-                captured.insert(init_events, (now_ms, error_event))
+                # stamped when the init phase ended, so it sorts before START even when
+                # the clock moved on while the error was described
+                captured.insert(init_events, (start_ms, error_event))
                 init_events += 1
             else:
                 captured.append((now_ms, error_event))
