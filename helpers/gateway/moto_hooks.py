@@ -374,9 +374,10 @@ def _stage_settings() -> None:
     def update_stage(self: Any, function_id: str, stage_name: str, patch_operations: Any) -> Any:
         before = self.get_stage(function_id, stage_name) if stage_name else None
         was = (getattr(before, "cache_cluster_enabled", None),
-               getattr(before, "cache_cluster_size", None))
+               str(getattr(before, "cache_cluster_size", None) or "0.5"))
         stage = original_update(self, function_id, stage_name, patch_operations)
-        if was[0] and (not stage.cache_cluster_enabled or stage.cache_cluster_size != was[1]):
+        size = str(stage.cache_cluster_size or "0.5")  # get_stage shows "0.5" when unset
+        if was[0] and (not stage.cache_cluster_enabled or size != was[1]):
             for hook in list(on_stage_cache_flush):
                 hook(function_id, stage_name)
         return stage
