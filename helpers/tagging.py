@@ -81,18 +81,28 @@ def cleanup(session: boto3.session.Session, value: str, *, region: str) -> list[
                 raise
 
     apigw = session.client("apigateway", region_name=region)
+    # usage plans first: AWS refuses to delete a plan that still names API stages ("Cannot
+    # delete Usage Plan ... because there are API Stages associated with it")
+    for plan in apigw.get_usage_plans(limit=500).get("items", []):
+        if _tagged(plan.get("tags"), value):
+            stages = [f"{s['apiId']}:{s['stage']}" for s in plan.get("apiStages", [])]
+            if stages:
+                apigw.update_usage_plan(
+                    usagePlanId=plan["id"],
+                    patchOperations=[
+                        {"op": "remove", "path": "/apiStages", "value": s} for s in stages
+                    ],
+                )
+            attempt(
+                f"usage plan {plan['id']}",
+                lambda p=plan: apigw.delete_usage_plan(usagePlanId=p["id"]),
+            )
     for api in apigw.get_rest_apis(limit=500).get("items", []):
         if _tagged(api.get("tags"), value):
             attempt(f"rest api {api['id']}", lambda a=api: apigw.delete_rest_api(restApiId=a["id"]))
     for key in apigw.get_api_keys(limit=500).get("items", []):
         if _tagged(key.get("tags"), value):
             attempt(f"api key {key['id']}", lambda k=key: apigw.delete_api_key(apiKey=k["id"]))
-    for plan in apigw.get_usage_plans(limit=500).get("items", []):
-        if _tagged(plan.get("tags"), value):
-            attempt(
-                f"usage plan {plan['id']}",
-                lambda p=plan: apigw.delete_usage_plan(usagePlanId=p["id"]),
-            )
 
     v2 = session.client("apigatewayv2", region_name=region)
     for api in v2.get_apis().get("Items", []):

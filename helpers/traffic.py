@@ -102,8 +102,12 @@ class Simulation:
             i = min(int(o.t / width), slots - 1)
             sent[i] += 1
             ok[i] += o.status < 400
-        return {"t": [i * width for i in range(slots)], "sent": sent, "accepted": ok,
-                "refused": [s - a for s, a in zip(sent, ok, strict=True)]}
+        return {
+            "t": [i * width for i in range(slots)],
+            "sent": sent,
+            "accepted": ok,
+            "refused": [s - a for s, a in zip(sent, ok, strict=True)],
+        }
 
     def tokens(self, level: str) -> tuple[list[float], list[float]]:
         """(times, tokens left) in the ``level`` bucket ("usage plan", "stage", "route",
@@ -189,20 +193,22 @@ def simulate(
         if c.api_key is not None:
             headers.append(("x-api-key", c.api_key))
         full_path = base_path + ("/" + path.lstrip("/") if path else "/")
-        templates.append((c.method.upper(), full_path, "&".join(x for x in (base_query, query)
-                                                                if x), headers))
+        templates.append(
+            (c.method.upper(), full_path, "&".join(x for x in (base_query, query) if x), headers)
+        )
     outcomes: list[Outcome] = []
     append = outcomes.append
     traces = plane.traces
     for t, i in _schedule(clients, seconds):
         clock.freeze(t0 + t)
         method, path, query, headers = templates[i]
-        response = plane.handle(
-            HttpRequest(method, parts.netloc, path, query, list(headers))
-        )
+        response = plane.handle(HttpRequest(method, parts.netloc, path, query, list(headers)))
         trace = traces.last()
-        append(Outcome(t, clients[i].name, response.status, _why(trace, response.status),
-                       _tokens(trace)))
+        append(
+            Outcome(
+                t, clients[i].name, response.status, _why(trace, response.status), _tokens(trace)
+            )
+        )
     clock.freeze(t0 + seconds)
     return Simulation(outcomes, seconds, clients)
 
@@ -228,12 +234,25 @@ def _simulate_for_real(url: str, clients: Sequence[Client], seconds: float) -> S
             headers = dict(c.headers)
             if c.api_key is not None:
                 headers["x-api-key"] = c.api_key
-            r = session.request(c.method, base + ("/" + c.path.lstrip("/") if c.path else "/"),
-                                headers=headers, timeout=30)
+            r = session.request(
+                c.method,
+                base + ("/" + c.path.lstrip("/") if c.path else "/"),
+                headers=headers,
+                timeout=30,
+            )
             kind = r.headers.get("x-amzn-ErrorType", "")
-            why = "ok" if r.status_code < 400 else (
-                "over quota" if kind.startswith("LimitExceeded") else
-                "throttled" if r.status_code == 429 else
-                "forbidden (API key)" if r.status_code == 403 else f"status {r.status_code}")
+            why = (
+                "ok"
+                if r.status_code < 400
+                else (
+                    "over quota"
+                    if kind.startswith("LimitExceeded")
+                    else "throttled"
+                    if r.status_code == 429
+                    else "forbidden (API key)"
+                    if r.status_code == 403
+                    else f"status {r.status_code}"
+                )
+            )
             outcomes.append(Outcome(t, c.name, r.status_code, why))
     return Simulation(outcomes, seconds, clients)

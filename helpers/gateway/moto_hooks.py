@@ -431,6 +431,16 @@ def _usage_plans() -> None:
         for op in patch_operations:
             path, kind, value = op.get("path", ""), op.get("op"), op.get("value")
             parts = path.split("/")
+            if kind == "remove" and path == "/apiStages":
+                # moto removes only an entry equal to {apiId, stage}: one with per-method
+                # throttles raised ValueError (a 500)
+                api_id, _, stage = str(value).partition(":")
+                kept = [s for s in self.api_stages
+                        if (s.get("apiId"), s.get("stage")) != (api_id, stage)]
+                if len(kept) == len(self.api_stages):
+                    raise BadRequestException("Invalid API Stage specified")
+                self.api_stages[:] = kept
+                continue
             if path.startswith("/apiStages/") and len(parts) > 4 and parts[3] == "throttle":
                 api_stage = parts[2]
                 api_id, _, stage = api_stage.partition(":")

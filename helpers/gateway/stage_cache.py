@@ -22,12 +22,19 @@ MAX_ENTRY_BYTES = 1_048_576
 #: smallest and largest from AWS, the others as commonly quoted [unc] (reference §13)
 CLUSTER_SIZES = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
 PRICE_PER_HOUR_USD = {
-    "0.5": 0.020, "1.6": 0.038, "6.1": 0.200, "13.5": 0.250,
-    "28.4": 0.500, "58.2": 1.000, "118": 1.900, "237": 3.800,
+    "0.5": 0.020,
+    "1.6": 0.038,
+    "6.1": 0.200,
+    "13.5": 0.250,
+    "28.4": 0.500,
+    "58.2": 1.000,
+    "118": 1.900,
+    "237": 3.800,
 }
 #: what SUCCEED_WITH_RESPONSE_HEADER adds to the answer [unc: AWS does not document it]
 UNAUTHORIZED_WARNING = (
-    "Warning", '199 - "Cache-Control header ignored: not authorized to invalidate the cache"'
+    "Warning",
+    '199 - "Cache-Control header ignored: not authorized to invalidate the cache"',
 )
 
 StageKey = tuple[str, str, str]  # region, api id, stage
@@ -43,8 +50,9 @@ class CachePolicy:
     settings_key: str
 
 
-def policy_for(stage: Any, settings: dict[str, Any], resource_path: str,
-               http_method: str) -> CachePolicy | None:
+def policy_for(
+    stage: Any, settings: dict[str, Any], resource_path: str, http_method: str
+) -> CachePolicy | None:
     """The method's cache policy, or None when its answers are not cached: no cluster,
     caching off, a TTL of 0, or a method other than GET under the stage-wide ``*/*``
     setting (only GET methods are cached by default; others need their own entry)."""
@@ -109,8 +117,9 @@ class StageCache:
                 return None
             return entry, entry.expires_at - now
 
-    def put(self, stage: StageKey, size: str, key: tuple, response: HttpResponse,
-            now: float, ttl_s: int) -> bool:
+    def put(
+        self, stage: StageKey, size: str, key: tuple, response: HttpResponse, now: float, ttl_s: int
+    ) -> bool:
         """Keep the answer; False when it is too large to cache."""
         if len(response.body) > MAX_ENTRY_BYTES:
             return False

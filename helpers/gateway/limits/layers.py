@@ -106,13 +106,11 @@ def route_limit(
     throttle = _throttle(own, "throttlingRateLimit", "throttlingBurstLimit")
     where = f"route settings {route_key!r}"
     if throttle is None:
-        throttle = _throttle(default_settings or {}, "throttlingRateLimit",
-                             "throttlingBurstLimit")
+        throttle = _throttle(default_settings or {}, "throttlingRateLimit", "throttlingBurstLimit")
         where = "default route settings"
     if throttle is None:
         return None
-    return Limit("route", f"stage {stage} {where}", ("route", api_id, stage, route_key),
-                 *throttle)
+    return Limit("route", f"stage {stage} {where}", ("route", api_id, stage, route_key), *throttle)
 
 
 def account_limit(account_id: str, region: str, rate: float, burst: int) -> Limit:

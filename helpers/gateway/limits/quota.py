@@ -54,8 +54,11 @@ class Quota:
         """The plan's ``quota`` dict as a Quota (None when the plan has none)."""
         if not spec or spec.get("limit") in (None, ""):
             return None
-        return cls(int(spec["limit"]), str(spec.get("period") or "DAY").upper(),
-                   int(spec.get("offset") or 0))
+        return cls(
+            int(spec["limit"]),
+            str(spec.get("period") or "DAY").upper(),
+            int(spec.get("offset") or 0),
+        )
 
 
 @dataclass(slots=True)
@@ -94,8 +97,10 @@ class QuotaLedger:
 
     def _allowance(self, acct: _Account, quota: Quota) -> int:
         start = acct.window[0]
-        initial = acct.first_period is not None and period_window(
-            acct.first_period, quota.period)[0] == start
+        initial = (
+            acct.first_period is not None
+            and period_window(acct.first_period, quota.period)[0] == start
+        )
         return quota.limit - (quota.offset if initial else 0) + acct.extra.get(start, 0)
 
     def remaining(self, plan_id: str, key_id: str, quota: Quota, now: float) -> int:
@@ -107,12 +112,14 @@ class QuotaLedger:
         """Count one request (also without a quota, so ``get_usage`` reports it)."""
         acct = self._account(plan_id, key_id)
         day = int(now // DAY_S)
-        acct.days[day] = acct.days.get(day, 0) + 1
         if quota is not None:
+            # sync first: a new window recounts ``used`` from ``days``, which must not
+            # hold this request yet (it would be counted twice)
             self._sync(acct, quota, now)
             acct.used += 1
         elif acct.first_period is None:
             acct.first_period = day * DAY_S
+        acct.days[day] = acct.days.get(day, 0) + 1
 
     def set_remaining(
         self, plan_id: str, key_id: str, quota: Quota, now: float, value: int
@@ -121,8 +128,9 @@ class QuotaLedger:
         acct = self._account(plan_id, key_id)
         self._sync(acct, quota, now)
         start = acct.window[0]
-        acct.extra[start] = acct.extra.get(start, 0) + value - (self._allowance(acct, quota)
-                                                                 - acct.used)
+        acct.extra[start] = (
+            acct.extra.get(start, 0) + value - (self._allowance(acct, quota) - acct.used)
+        )
 
     def daily(
         self, plan_id: str, key_id: str, quota: Quota | None, first_day: int, last_day: int
@@ -139,9 +147,7 @@ class QuotaLedger:
                 start, _ = period_window(day * DAY_S, quota.period)
                 probe = _Account(acct.first_period, acct.days, acct.extra)
                 probe.window, probe.window_period = (start, day * DAY_S + DAY_S), quota.period
-                in_period = sum(
-                    n for d, n in acct.days.items() if int(start // DAY_S) <= d <= day
-                )
+                in_period = sum(n for d, n in acct.days.items() if int(start // DAY_S) <= d <= day)
                 remaining = max(self._allowance(probe, quota) - in_period, 0)
             out.append([used, remaining])
         return out

@@ -38,8 +38,10 @@ class Limits:
         buckets = [self.buckets.get(x.scope, x.rate, x.burst, now) for x in limits]
         for limit, bucket in zip(limits, buckets, strict=True):
             if not bucket.has_token(now):
-                return Admission(limit, tuple((x, b.tokens) for x, b in zip(limits, buckets,
-                                                                              strict=True)))
+                # level(now): the buckets after this one were not looked at yet
+                return Admission(
+                    limit, tuple((x, b.level(now)) for x, b in zip(limits, buckets, strict=True))
+                )
         for bucket in buckets:
             bucket.take(now)
         return Admission(None, tuple((x, b.tokens) for x, b in zip(limits, buckets, strict=True)))

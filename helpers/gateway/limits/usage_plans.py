@@ -62,7 +62,7 @@ def grant_for(
 ) -> Grant:
     """The plan that lets ``value`` call this stage, or :class:`KeyRefused`."""
     if not value:
-        raise KeyRefused("no API key sent (x-api-key header)")
+        raise KeyRefused("no API key")
     backend = _backend(account_id, region)
     key = next((k for k in backend.keys.values() if k.value == value), None)
     if key is None:
@@ -70,12 +70,14 @@ def grant_for(
     if not key.enabled:
         raise KeyRefused(f"API key {key.id} is disabled")
     for plan in backend.usage_plans.values():
-        stages = [s for s in plan.api_stages if s.get("apiId") == api_id and
-                  s.get("stage") == stage]
+        stages = [
+            s for s in plan.api_stages if s.get("apiId") == api_id and s.get("stage") == stage
+        ]
         if not stages or key.id not in backend.usage_plan_keys.get(plan.id, {}):
             continue
         per_method = (stages[0].get("throttle") or {}).get(
-            method_throttle_key(resource_path, http_method))
+            method_throttle_key(resource_path, http_method)
+        )
         return Grant(
             plan_id=plan.id,
             plan_name=plan.name or plan.id,
@@ -88,9 +90,7 @@ def grant_for(
     raise KeyRefused(f"API key {key.id} is in no usage plan for stage {api_id}/{stage}")
 
 
-def plan_and_key(
-    account_id: str, region: str, plan_id: str, key_id: str | None
-) -> tuple[Any, Any]:
+def plan_and_key(account_id: str, region: str, plan_id: str, key_id: str | None) -> tuple[Any, Any]:
     """moto's UsagePlan and ApiKey (None when ``key_id`` is None) for ``get_usage`` and
     ``update_usage``; KeyError when either does not exist."""
     backend = _backend(account_id, region)

@@ -45,8 +45,7 @@ def get_usage(
     keys = [key_id] if key_id else usage_plan_key_ids(account_id, region, plan_id)
     with limits.lock:
         values = {k: limits.quotas.daily(plan_id, k, quota, first, last) for k in keys}
-    return {"usagePlanId": plan_id, "startDate": start_date, "endDate": end_date,
-            "values": values}
+    return {"usagePlanId": plan_id, "startDate": start_date, "endDate": end_date, "values": values}
 
 
 def update_usage(

@@ -31,11 +31,12 @@ def step(ctx: InvocationContext) -> None:
             ctx.route.http_method,
         )
     except KeyRefused as refused:
-        raise InvalidApiKey(reason=f"{refused!s} [apiKeySource {source}]") from None
+        where = "the authorizer's usageIdentifierKey" if source == "AUTHORIZER" else "x-api-key"
+        raise InvalidApiKey(reason=f"{refused!s} ({where}) [apiKeySource {source}]") from None
     ctx.usage = grant
     ctx.api_key = grant.key_value
     ctx.identity["apiKey"] = grant.key_value
     ctx.identity["apiKeyId"] = grant.key_id
-    ctx.trace.add("api-key", f"key {grant.masked_key} in usage plan {grant.plan_name}",
-                  source=source)
-
+    ctx.trace.add(
+        "api-key", f"key {grant.masked_key} in usage plan {grant.plan_name}", source=source
+    )

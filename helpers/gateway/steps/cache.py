@@ -25,8 +25,9 @@ from ..stage_cache import UNAUTHORIZED_WARNING, CachePolicy, policy_for
 
 def _policy(ctx: InvocationContext) -> CachePolicy | None:
     assert ctx.stage is not None and ctx.route is not None
-    return policy_for(ctx.stage.raw, ctx.stage.method_settings, ctx.resource_path,
-                      ctx.route.http_method)
+    return policy_for(
+        ctx.stage.raw, ctx.stage.method_settings, ctx.resource_path, ctx.route.http_method
+    )
 
 
 def _key(ctx: InvocationContext) -> tuple:
@@ -52,8 +53,10 @@ def _may_invalidate(ctx: InvocationContext, policy: CachePolicy) -> bool:
     if ctx.caller is None:
         return False
     assert ctx.stage is not None and ctx.method_request is not None
-    arn = (f"arn:aws:execute-api:{ctx.region}:{ctx.account_id}:{ctx.api_id}/{ctx.stage.name}/"
-           f"{ctx.method_request.method}{ctx.method_request.path}")
+    arn = (
+        f"arn:aws:execute-api:{ctx.region}:{ctx.account_id}:{ctx.api_id}/{ctx.stage.name}/"
+        f"{ctx.method_request.method}{ctx.method_request.path}"
+    )
     return sigv4.may_invoke(ctx.caller, arn, action="execute-api:InvalidateCache").allowed
 
 
@@ -81,11 +84,15 @@ def lookup(ctx: InvocationContext) -> None:
             return
         if policy.unauthorized_strategy == "FAIL_WITH_403":
             raise CacheInvalidationForbidden(
-                reason="Cache-Control: max-age=0 without execute-api:InvalidateCache")
+                reason="Cache-Control: max-age=0 without execute-api:InvalidateCache"
+            )
         if policy.unauthorized_strategy == "SUCCEED_WITH_RESPONSE_HEADER":
             ctx.cache_warning = UNAUTHORIZED_WARNING
-        ctx.trace.add("cache", "Cache-Control ignored: caller may not invalidate",
-                      strategy=policy.unauthorized_strategy)
+        ctx.trace.add(
+            "cache",
+            "Cache-Control ignored: caller may not invalidate",
+            strategy=policy.unauthorized_strategy,
+        )
     found = ctx.plane.stage_cache.get(_stage_key(ctx), _size(ctx), key, ctx.request_time)
     if found is None:
         ctx.cache_status = "miss"
@@ -97,16 +104,23 @@ def lookup(ctx: InvocationContext) -> None:
     if ctx.cache_warning:
         response.headers.append(ctx.cache_warning)
     ctx.method_response = response
-    ctx.trace.add("cache", "hit: the integration is not called", key=_shown(key),
-                  ttl_left=round(left, 3))
+    ctx.trace.add(
+        "cache", "hit: the integration is not called", key=_shown(key), ttl_left=round(left, 3)
+    )
 
 
 def store(ctx: InvocationContext) -> None:
     """Cache store: keep the integration's answer for the TTL (not over 1 MB)."""
     if ctx.cache_status != "miss" or ctx.method_response is None or ctx.cache_key is None:
         return
-    kept = ctx.plane.stage_cache.put(_stage_key(ctx), _size(ctx), ctx.cache_key,
-                                     ctx.method_response, ctx.request_time, ctx.cache_ttl_s)
+    kept = ctx.plane.stage_cache.put(
+        _stage_key(ctx),
+        _size(ctx),
+        ctx.cache_key,
+        ctx.method_response,
+        ctx.request_time,
+        ctx.cache_ttl_s,
+    )
     if ctx.cache_warning:
         ctx.method_response.headers.append(ctx.cache_warning)
     if not kept:
