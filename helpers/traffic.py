@@ -122,11 +122,17 @@ class Simulation:
     def summary(self) -> str:
         """A table per client: requests sent and how they ended."""
         kinds = sorted({o.why for o in self.outcomes}, key=lambda w: (w != "ok", w))
-        head = f"{'client':<12}{'sent':>8}" + "".join(f"{k:>20}" for k in kinds)
+        widths = [max(10, len(k) + 2) for k in kinds]
+        head = f"{'client':<12}{'sent':>8}" + "".join(
+            f"{k:>{w}}" for k, w in zip(kinds, widths, strict=True)
+        )
         lines = [head, "-" * len(head)]
         for name in self.clients:
             c = self.counts(name)
-            lines.append(f"{name:<12}{sum(c.values()):>8}" + "".join(f"{c[k]:>20}" for k in kinds))
+            lines.append(
+                f"{name:<12}{sum(c.values()):>8}"
+                + "".join(f"{c[k]:>{w}}" for k, w in zip(kinds, widths, strict=True))
+            )
         return "\n".join(lines)
 
     def __repr__(self) -> str:

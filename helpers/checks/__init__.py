@@ -14,7 +14,9 @@ show on AWS.
 - :mod:`.lab01`: ``check_lab01`` (the ``bookshelf`` API, Lambda proxy integrations);
 - :mod:`.lab02`: ``check_lab02`` (the ``feedback`` API: validation, SQS, CORS);
 - :mod:`.lab03`: ``check_lab03`` (the ``tenant-orders`` API: a Lambda TOKEN authorizer
-  asking Cognito, one tenant per token).
+  asking Cognito, one tenant per token);
+- :mod:`.lab04`: ``check_lab04`` (the ``weather-api`` in two tiers: usage plans, API keys,
+  throttles and quotas).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .common import CheckFailed, Report, describe
 from .lab01 import check_lab01
 from .lab02 import check_lab02
 from .lab03 import check_lab03
+from .lab04 import check_lab04
 
 __all__ = [
     "CHECKS",
@@ -33,6 +36,7 @@ __all__ = [
     "check_lab01",
     "check_lab02",
     "check_lab03",
+    "check_lab04",
     "describe",
 ]
 
@@ -41,4 +45,5 @@ CHECKS: dict[str, Callable[..., None]] = {
     "01-first-rest-api": check_lab01,
     "02-feedback-api": check_lab02,
     "03-tenant-gate": check_lab03,
+    "04-pricing-tiers": check_lab04,
 }
