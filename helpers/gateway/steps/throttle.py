@@ -58,6 +58,8 @@ def _throttled(ctx: InvocationContext, reason: str) -> GatewayError:
 
 def step(ctx: InvocationContext) -> None:
     """Throttle: usage-plan quota, then usage plan, stage (or route) and account buckets (429)."""
+    if ctx.cors_preflight:
+        return  # answered by the HTTP API's CORS configuration before any route [unc]
     state = ctx.plane.limits
     now = ctx.request_time
     grant = ctx.usage
