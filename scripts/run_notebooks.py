@@ -37,6 +37,20 @@ def coalesce_streams(nb: nbformat.NotebookNode) -> None:
             cell.outputs = merged
 
 
+def renumber_widgets(nb: nbformat.NotebookNode) -> None:
+    """ipywidgets name their models with random ids; the widget state is not saved (the
+    learner runs the cell to get a live widget), and each widget output's id is numbered
+    in order instead, so the committed file does not change from run to run."""
+    n = 0
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view is not None:
+                n += 1
+                view["model_id"] = f"apigwlab{n:024x}"
+    nb.metadata.pop("widgets", None)
+
+
 def run(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
@@ -46,10 +60,12 @@ def run(path: Path) -> float:
         nb,
         kernel_name="python3",
         record_timing=False,
+        store_widget_state=False,
         resources={"metadata": {"path": str(path.parent)}},
     ).execute()
     elapsed = time.perf_counter() - start
     coalesce_streams(nb)
+    renumber_widgets(nb)
     nbformat.write(nb, path)
     return elapsed
 
