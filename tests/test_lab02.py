@@ -10,9 +10,15 @@ import json
 from typing import Any
 
 import boto3
-import nbformat
 import pytest
-from test_labs import ACCOUNT, EXERCISES, REGION, code_cells, errors_of
+from test_labs import (
+    ACCOUNT,
+    REGION,
+    assert_blank_check_fails,
+    assert_blank_setup_and_cleanup_run,
+    assert_blank_steps_stop,
+    run_blank,
+)
 
 ORIGIN = "https://feedback.example"
 SCHEMA: dict[str, Any] = {
@@ -406,44 +412,17 @@ LAB02_STEPS = {
 
 @pytest.fixture(scope="module")
 def blank_lab02() -> Any:
-    """The learner's notebook exactly as shipped, run top to bottom in a fresh kernel."""
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(EXERCISES / "02-feedback-api.ipynb", as_version=4)
-    NotebookClient(
-        nb,
-        kernel_name="python3",
-        allow_errors=True,
-        timeout=120,
-        resources={"metadata": {"path": str(EXERCISES)}},
-    ).execute()
-    return nb
+    return run_blank("02-feedback-api.ipynb")
 
 
 def test_each_blank_step_stops_with_a_message_naming_it(blank_lab02: Any) -> None:
-    errors = errors_of(blank_lab02, lambda source: "YOUR CODE HERE" in source)
-    assert [e.ename for e in errors] == ["NotImplementedError"] * len(LAB02_STEPS)
-    for error, (step, phrases) in zip(errors, LAB02_STEPS.items(), strict=True):
-        assert error.evalue.startswith(step), error.evalue
-        for phrase in phrases:
-            assert phrase in error.evalue, f"{phrase!r} not in {error.evalue!r}"
+    assert_blank_steps_stop(blank_lab02, LAB02_STEPS)
 
 
 def test_the_blank_check_fails_helpfully(blank_lab02: Any) -> None:
-    (error,) = errors_of(blank_lab02, lambda source: "check_lab02" in source)
-    assert error.ename == "CheckFailed"
-    message = error.evalue
-    assert message.startswith("✗ the REST API id is set")
-    assert "api_id = None" in message and "has not run yet" in message
-    assert 'apigateway.create_rest_api(name="feedback"' in message
-    assert error.traceback[0] == "CheckFailed: lab check failed"
-    assert "\n".join(error.traceback[1:]) == message
+    assert_blank_check_fails(blank_lab02, "check_lab02", "feedback")
 
 
 def test_the_blank_setup_and_cleanup_cells_run(blank_lab02: Any) -> None:
-    cells = code_cells(blank_lab02)
-    setup, cleanup = cells[0], cells[-1]
-    assert "helpers.connect" in setup.source and "lab.cleanup()" in cleanup.source
-    for cell in (setup, cleanup):
-        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
-    assert "deleted 0 tagged resources" in json.dumps(cleanup.outputs)
+    outputs = assert_blank_setup_and_cleanup_run(blank_lab02)
+    assert "deleted 0 tagged resources" in outputs

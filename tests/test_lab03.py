@@ -11,9 +11,15 @@ import json
 from typing import Any
 
 import boto3
-import nbformat
 import pytest
-from test_labs import ACCOUNT, EXERCISES, REGION, code_cells, errors_of
+from test_labs import (
+    ACCOUNT,
+    REGION,
+    assert_blank_check_fails,
+    assert_blank_setup_and_cleanup_run,
+    assert_blank_steps_stop,
+    run_blank,
+)
 
 from helpers import FUNCTIONS, zip_function
 
@@ -527,44 +533,17 @@ LAB03_STEPS = {
 
 @pytest.fixture(scope="module")
 def blank_lab03() -> Any:
-    """The learner's notebook exactly as shipped, run top to bottom in a fresh kernel."""
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(EXERCISES / "03-tenant-gate.ipynb", as_version=4)
-    NotebookClient(
-        nb,
-        kernel_name="python3",
-        allow_errors=True,
-        timeout=120,
-        resources={"metadata": {"path": str(EXERCISES)}},
-    ).execute()
-    return nb
+    return run_blank("03-tenant-gate.ipynb")
 
 
 def test_each_blank_step_stops_with_a_message_naming_it(blank_lab03: Any) -> None:
-    errors = errors_of(blank_lab03, lambda source: "YOUR CODE HERE" in source)
-    assert [e.ename for e in errors] == ["NotImplementedError"] * len(LAB03_STEPS)
-    for error, (step, phrases) in zip(errors, LAB03_STEPS.items(), strict=True):
-        assert error.evalue.startswith(step), error.evalue
-        for phrase in phrases:
-            assert phrase in error.evalue, f"{phrase!r} not in {error.evalue!r}"
+    assert_blank_steps_stop(blank_lab03, LAB03_STEPS)
 
 
 def test_the_blank_check_fails_helpfully(blank_lab03: Any) -> None:
-    (error,) = errors_of(blank_lab03, lambda source: "check_lab03" in source)
-    assert error.ename == "CheckFailed"
-    message = error.evalue
-    assert message.startswith("✗ the REST API id is set")
-    assert "api_id = None" in message and "has not run yet" in message
-    assert 'apigateway.create_rest_api(name="tenant-orders"' in message
-    assert error.traceback[0] == "CheckFailed: lab check failed"
-    assert "\n".join(error.traceback[1:]) == message
+    assert_blank_check_fails(blank_lab03, "check_lab03", "tenant-orders")
 
 
 def test_the_blank_setup_and_cleanup_cells_run(blank_lab03: Any) -> None:
-    cells = code_cells(blank_lab03)
-    setup, cleanup = cells[0], cells[-1]
-    assert "helpers.connect" in setup.source and "lab.cleanup()" in cleanup.source
-    for cell in (setup, cleanup):
-        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
-    assert "role apigw-lab-03-functions" in json.dumps(cleanup.outputs)
+    outputs = assert_blank_setup_and_cleanup_run(blank_lab03)
+    assert "role apigw-lab-03-functions" in outputs

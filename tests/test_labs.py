@@ -500,12 +500,11 @@ LAB01_STEPS = {
 }
 
 
-@pytest.fixture(scope="module")
-def blank_lab01() -> Any:
-    """The learner's notebook exactly as shipped, run top to bottom in a fresh kernel."""
+def run_blank(name: str) -> Any:
+    """A learner's exercise notebook exactly as shipped, run top to bottom in a fresh kernel."""
     from nbclient import NotebookClient
 
-    nb = nbformat.read(EXERCISES / "01-first-rest-api.ipynb", as_version=4)
+    nb = nbformat.read(EXERCISES / name, as_version=4)
     NotebookClient(
         nb,
         kernel_name="python3",
@@ -514,6 +513,45 @@ def blank_lab01() -> Any:
         resources={"metadata": {"path": str(EXERCISES)}},
     ).execute()
     return nb
+
+
+def assert_blank_steps_stop(nb: Any, steps: dict[str, tuple[str, ...]]) -> None:
+    """Every blank step raises NotImplementedError naming the step and what to call."""
+    errors = errors_of(nb, lambda source: "YOUR CODE HERE" in source)
+    assert [e.ename for e in errors] == ["NotImplementedError"] * len(steps)
+    for error, (step, phrases) in zip(errors, steps.items(), strict=True):
+        assert error.evalue.startswith(step), error.evalue
+        for phrase in phrases:
+            assert phrase in error.evalue, f"{phrase!r} not in {error.evalue!r}"
+
+
+def assert_blank_check_fails(nb: Any, check: str, api_name: str) -> str:
+    """The check on a blank notebook says the API id is not set and how to create it; the
+    notebook shows the message, not a wall of helper frames. Returns the message."""
+    (error,) = errors_of(nb, lambda source: check in source)
+    assert error.ename == "CheckFailed"
+    message = error.evalue
+    assert message.startswith("✗ the REST API id is set")
+    assert "api_id = None" in message and "has not run yet" in message
+    assert f'apigateway.create_rest_api(name="{api_name}"' in message
+    assert error.traceback[0] == "CheckFailed: lab check failed"
+    assert "\n".join(error.traceback[1:]) == message
+    return message
+
+
+def assert_blank_setup_and_cleanup_run(nb: Any) -> str:
+    """The first and last code cells run on a blank notebook; returns the clean-up output."""
+    cells = code_cells(nb)
+    setup, cleanup = cells[0], cells[-1]
+    assert "helpers.connect" in setup.source and "lab.cleanup()" in cleanup.source
+    for cell in (setup, cleanup):
+        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
+    return json.dumps(cleanup.outputs)
+
+
+@pytest.fixture(scope="module")
+def blank_lab01() -> Any:
+    return run_blank("01-first-rest-api.ipynb")
 
 
 def errors_of(nb: Any, where: Callable[[str], bool]) -> list[Any]:
@@ -527,30 +565,12 @@ def errors_of(nb: Any, where: Callable[[str], bool]) -> list[Any]:
 
 
 def test_each_blank_step_stops_with_a_message_naming_it(blank_lab01: Any) -> None:
-    errors = errors_of(blank_lab01, lambda source: "YOUR CODE HERE" in source)
-    assert [e.ename for e in errors] == ["NotImplementedError"] * len(LAB01_STEPS)
-    for error, (step, phrases) in zip(errors, LAB01_STEPS.items(), strict=True):
-        assert error.evalue.startswith(step), error.evalue
-        for phrase in phrases:
-            assert phrase in error.evalue, f"{phrase!r} not in {error.evalue!r}"
+    assert_blank_steps_stop(blank_lab01, LAB01_STEPS)
 
 
 def test_the_blank_check_fails_helpfully(blank_lab01: Any) -> None:
-    (error,) = errors_of(blank_lab01, lambda source: "check_lab01" in source)
-    assert error.ename == "CheckFailed"
-    message = error.evalue
-    assert message.startswith("✗ the REST API id is set")
-    assert "api_id = None" in message and "has not run yet" in message
-    assert "hint:" in message and 'apigateway.create_rest_api(name="bookshelf"' in message
-    # the notebook shows the message, not a wall of helper frames
-    assert error.traceback[0] == "CheckFailed: lab check failed"
-    assert "\n".join(error.traceback[1:]) == message
+    assert "hint:" in assert_blank_check_fails(blank_lab01, "check_lab01", "bookshelf")
 
 
 def test_the_blank_setup_and_cleanup_cells_run(blank_lab01: Any) -> None:
-    cells = code_cells(blank_lab01)
-    setup, cleanup = cells[0], cells[-1]
-    assert "helpers.connect" in setup.source and "lab.cleanup()" in cleanup.source
-    for cell in (setup, cleanup):
-        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
-    assert re.search(r"role apigw-lab-01-bookshelf", json.dumps(cleanup.outputs))
+    assert re.search(r"role apigw-lab-01-bookshelf", assert_blank_setup_and_cleanup_run(blank_lab01))
