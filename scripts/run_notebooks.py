@@ -38,9 +38,10 @@ def coalesce_streams(nb: nbformat.NotebookNode) -> None:
 
 
 def renumber_widgets(nb: nbformat.NotebookNode) -> None:
-    """ipywidgets name their models with random ids; the widget state is not saved (the
-    learner runs the cell to get a live widget), and each widget output's id is numbered
-    in order instead, so the committed file does not change from run to run."""
+    """ipywidgets name their models with random ids, and which models the saved widget
+    state holds varies from run to run; the state is dropped (the learner runs the cell to
+    get a live widget) and each widget output's id is numbered in order, so the committed
+    file does not change from run to run."""
     n = 0
     for cell in nb.cells:
         for output in cell.get("outputs", []):
@@ -60,7 +61,6 @@ def run(path: Path) -> float:
         nb,
         kernel_name="python3",
         record_timing=False,
-        store_widget_state=False,
         resources={"metadata": {"path": str(path.parent)}},
     ).execute()
     elapsed = time.perf_counter() - start
