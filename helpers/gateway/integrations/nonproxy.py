@@ -84,6 +84,9 @@ def template_input(ctx: InvocationContext, body: bytes) -> vtl.TemplateInput:
 
 def render(ctx: InvocationContext, template: str, body: bytes, *, what: str) -> vtl.Rendered:
     assert ctx.stage is not None
+    plain = vtl.literal(template)
+    if plain is not None:
+        return plain
     try:
         return vtl.render(
             template,

@@ -194,6 +194,21 @@ def _overrides(context: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def literal(template: str | None) -> Rendered | None:
+    """The answer for a template with no reference (``$``) and no directive (``#``): Velocity
+    copies such text as it is, so there is nothing to run (None when there is)."""
+    text = "" if template is None else template
+    if "$" in text or "#" in text or len(text) > MAX_TEMPLATE_BYTES // 4:
+        return None
+    return Rendered(
+        text,
+        {
+            "request": {"header": {}, "path": {}, "querystring": {}},
+            "response": {"status": None, "header": {}},
+        },
+    )
+
+
 def render(
     template: str | None,
     inp: TemplateInput,
