@@ -13,6 +13,7 @@ from helpers.gateway.mapping.vtl import (
     MAX_TEMPLATE_BYTES,
     TemplateError,
     TemplateInput,
+    literal,
     render,
 )
 
@@ -373,3 +374,18 @@ def test_airspeed_itself_is_untouched() -> None:
 )
 def test_java_string(value: Any, expected: str) -> None:
     assert java.java_string(value) == expected
+
+
+@pytest.mark.parametrize(
+    "template", ['{"statusCode": 200}', "", None, 'plain \\ text {"a": [1, 2]}\n  spaced  ']
+)
+def test_a_template_without_references_or_directives_is_copied(template: Any) -> None:
+    plain = literal(template)
+    ran = render(template, TemplateInput("{}", {}, {}, {}), context={}, stage_variables={})
+    assert plain is not None
+    assert (plain.text, plain.overrides) == (ran.text, ran.overrides)
+
+
+@pytest.mark.parametrize("template", ["$input.body", "#set($x = 1)", "price: 5$", "## note"])
+def test_a_template_with_references_or_directives_is_run(template: str) -> None:
+    assert literal(template) is None
