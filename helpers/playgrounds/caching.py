@@ -27,6 +27,7 @@ from typing import Any
 
 from ..plots.caching import CacheTally, plot_hits_over_time, tally
 from ..traffic import Client, Simulation, simulate
+from .panel import panel
 
 #: slider ranges: TTL (s), total rate (requests/s), distinct keys
 TTL_RANGE = (0, 300, 5)
@@ -119,60 +120,16 @@ def caching_playground(
     attribute is the callback (:func:`make_redraw`), and ``last_run`` the latest
     :class:`CachingRun`.
     """
-    import ipywidgets as widgets
-    from IPython import get_ipython
-
     redraw = make_redraw(lab, api_id, stage, path=path, param=param, seconds=seconds)
-    style = {"description_width": "11em"}
-    layout = widgets.Layout(width="32em")
-    ttl_slider = widgets.IntSlider(
-        value=ttl,
-        min=TTL_RANGE[0],
-        max=TTL_RANGE[1],
-        step=TTL_RANGE[2],
-        description="cache TTL (s)",
-        continuous_update=False,
-        style=style,
-        layout=layout,
-    )
-    rate_slider = widgets.FloatSlider(
-        value=rate,
-        min=RATE_RANGE[0],
-        max=RATE_RANGE[1],
-        step=RATE_RANGE[2],
-        description="load (requests/s)",
-        continuous_update=False,
-        style=style,
-        layout=layout,
-    )
-    keys_slider = widgets.IntSlider(
-        value=keys,
-        min=KEYS_RANGE[0],
-        max=KEYS_RANGE[1],
-        step=KEYS_RANGE[2],
-        description="distinct keys",
-        continuous_update=False,
-        style=style,
-        layout=layout,
-    )
-    output = widgets.Output()
-    box = widgets.VBox((ttl_slider, rate_slider, keys_slider, output))
-
-    def update(_change: Any = None) -> None:
-        run = redraw(ttl_slider.value, rate_slider.value, keys_slider.value)
-        box.last_run = run
-        # The figure goes into the Output widget's own state (not through the cell's output
-        # stream), so the cell's saved output is only the widget, whatever is drawn in it.
-        output.outputs = ()
-        if get_ipython() is not None:
-            output.append_display_data(run.figure)
-        output.append_stdout(
+    return panel(
+        [
+            ("int", ttl, TTL_RANGE, "cache TTL (s)"),
+            ("float", rate, RATE_RANGE, "load (requests/s)"),
+            ("int", keys, KEYS_RANGE, "distinct keys"),
+        ],
+        redraw,
+        lambda run: (
             f"hit ratio {run.tally.hit_ratio:.1%}: {run.tally.hits} of {run.tally.requests} "
-            f"requests answered from the cache, {run.tally.backend_calls} reached the backend\n"
-        )
-
-    for slider in (ttl_slider, rate_slider, keys_slider):
-        slider.observe(update, names="value")
-    update()
-    box.redraw = redraw
-    return box
+            f"requests answered from the cache, {run.tally.backend_calls} reached the backend"
+        ),
+    )

@@ -30,6 +30,7 @@ from typing import Any
 
 from ..plots.throttling import bucket_figure, model_tokens
 from ..traffic import Client, Simulation, simulate
+from .panel import panel
 
 #: slider ranges (min, max, step): rate (requests/s), burst (requests), load (requests/s)
 RATE_RANGE = (1, 50, 1)
@@ -141,49 +142,16 @@ def throttling_playground(
     Returns an ``ipywidgets.VBox``; its ``redraw`` attribute is the callback
     (:func:`make_redraw`), and ``last_run`` the latest :class:`ThrottlingRun`.
     """
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-    from IPython import get_ipython
-
     redraw = make_redraw(lab, api_id, stage, path=path, api_key=api_key, seconds=seconds)
-    style = {"description_width": "12em"}
-    layout = widgets.Layout(width="34em")
-
-    def slider(value: float, bounds: tuple[int, int, int], description: str) -> Any:
-        return widgets.IntSlider(
-            value=int(value),
-            min=bounds[0],
-            max=bounds[1],
-            step=bounds[2],
-            description=description,
-            continuous_update=False,
-            style=style,
-            layout=layout,
-        )
-
-    rate_slider = slider(rate, RATE_RANGE, "stage rate (req/s)")
-    burst_slider = slider(burst, BURST_RANGE, "stage burst (requests)")
-    load_slider = slider(load, LOAD_RANGE, "load (req/s)")
-    output = widgets.Output()
-    box = widgets.VBox((rate_slider, burst_slider, load_slider, output))
-
-    def update(_change: Any = None) -> None:
-        run = redraw(rate_slider.value, burst_slider.value, load_slider.value)
-        box.last_run = run
-        # The figure goes into the Output widget's own state (not through the cell's output
-        # stream), so the cell's saved output is only the widget, whatever is drawn in it.
-        output.outputs = ()
-        if get_ipython() is not None:
-            output.append_display_data(run.figure)
-        plt.close(run.figure)  # drawn in the widget only, not again below the cell
-        output.append_stdout(
+    return panel(
+        [
+            ("int", rate, RATE_RANGE, "stage rate (req/s)"),
+            ("int", burst, BURST_RANGE, "stage burst (requests)"),
+            ("int", load, LOAD_RANGE, "load (req/s)"),
+        ],
+        redraw,
+        lambda run: (
             f"{run.accepted} accepted, {run.throttled} throttled (429) of "
-            f"{len(run.simulation)} requests; the token bucket predicts {run.predicted} "
-            "accepted\n"
-        )
-
-    for control in (rate_slider, burst_slider, load_slider):
-        control.observe(update, names="value")
-    update()
-    box.redraw = redraw
-    return box
+            f"{len(run.simulation)} requests; the token bucket predicts {run.predicted} accepted"
+        ),
+    )
