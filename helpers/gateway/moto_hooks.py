@@ -247,6 +247,21 @@ def _exact_dimensions(backend_class: Any) -> None:
     backend_class.get_metric_statistics = get_metric_statistics
 
 
+def _stage_flush(hooks: list[Callable[[str, str], None]]) -> Callable[[Any], Any]:
+    """A ``DELETE /restapis/{id}/stages/{stage}/cache/...`` handler: 202 after telling the
+    data plane, NotFoundException for an unknown stage (as AWS)."""
+
+    def flush(self: Any) -> Any:
+        parts = self.path.split("/")
+        api_id, stage_name = parts[2], parts[4]
+        self.backend.get_stage(api_id, stage_name)
+        for hook in list(hooks):
+            hook(api_id, stage_name)
+        return 202, {"status": 202}, ""
+
+    return flush
+
+
 def _authorizer_fixes() -> None:
     """moto 5.2.5 drops ``identityValidationExpression`` (a misspelt keyword between its
     responses and its model) and has no ``flush_stage_authorizers_cache``; add both."""
@@ -267,15 +282,7 @@ def _authorizer_fixes() -> None:
 
     Authorizer.__init__ = __init__
 
-    def flush_stage_authorizers_cache(self: Any) -> Any:
-        parts = self.path.split("/")
-        api_id, stage_name = parts[2], parts[4]
-        self.backend.get_stage(api_id, stage_name)  # NotFoundException as AWS
-        for hook in list(on_authorizer_cache_flush):
-            hook(api_id, stage_name)
-        return 202, {"status": 202}, ""
-
-    APIGatewayResponse.flush_stage_authorizers_cache = flush_stage_authorizers_cache
+    APIGatewayResponse.flush_stage_authorizers_cache = _stage_flush(on_authorizer_cache_flush)
     urls.url_paths.setdefault(
         "{0}/restapis/(?P<function_id>[^/]+)/stages/(?P<stage_name>[^/]+)/cache/authorizers$",
         APIGatewayResponse.dispatch,
@@ -398,15 +405,7 @@ def _stage_settings() -> None:
 
     APIGatewayResponse.put_integration = put_integration
 
-    def flush_stage_cache(self: Any) -> Any:
-        parts = self.path.split("/")
-        api_id, stage_name = parts[2], parts[4]
-        self.backend.get_stage(api_id, stage_name)  # NotFoundException as AWS
-        for hook in list(on_stage_cache_flush):
-            hook(api_id, stage_name)
-        return 202, {"status": 202}, ""
-
-    APIGatewayResponse.flush_stage_cache = flush_stage_cache
+    APIGatewayResponse.flush_stage_cache = _stage_flush(on_stage_cache_flush)
     urls.url_paths.setdefault(
         "{0}/restapis/(?P<function_id>[^/]+)/stages/(?P<stage_name>[^/]+)/cache/data$",
         APIGatewayResponse.dispatch,
