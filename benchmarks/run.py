@@ -11,6 +11,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import boto3
 import requests
@@ -25,19 +26,76 @@ def handler(event, context):
 """
 
 
-def build_api(lab: helpers.Lab) -> str:
+def lambda_uri(arn: str) -> str:
+    return f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+
+
+def deploy_function(name: str, source: str, role: str, source_arn: str) -> str:
+    """A function API Gateway may invoke from ``source_arn``; returns its ARN."""
     lam = boto3.client("lambda")
-    apigw = boto3.client("apigateway")
     arn = lam.create_function(
-        FunctionName="bench",
+        FunctionName=name,
         Runtime="python3.12",
-        Role=lab.execution_role(),
+        Role=role,
         Handler="app.handler",
-        Code={"ZipFile": helpers.zip_function(HANDLER)},
+        Code={"ZipFile": helpers.zip_function(source)},
     )["FunctionArn"]
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="apigw",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=source_arn,
+    )
+    return arn
+
+
+def add_templated_method(
+    apigw: Any,
+    api_id: str,
+    parent: str,
+    part: str,
+    method: str,
+    integration: dict[str, Any],
+    template: str,
+    **method_kwargs: Any,
+) -> None:
+    """``/{part}`` with a non-proxy integration, a 200 method response and a response
+    template."""
+    res = apigw.create_resource(restApiId=api_id, parentId=parent, pathPart=part)["id"]
+    apigw.put_method(
+        restApiId=api_id,
+        resourceId=res,
+        httpMethod=method,
+        authorizationType="NONE",
+        **method_kwargs,
+    )
+    apigw.put_integration(restApiId=api_id, resourceId=res, httpMethod=method, **integration)
+    apigw.put_method_response(restApiId=api_id, resourceId=res, httpMethod=method, statusCode="200")
+    apigw.put_integration_response(
+        restApiId=api_id,
+        resourceId=res,
+        httpMethod=method,
+        statusCode="200",
+        selectionPattern="",
+        responseTemplates={"application/json": template},
+    )
+
+
+MOCK_200 = {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}}
+
+
+def build_api(lab: helpers.Lab) -> str:
+    apigw = boto3.client("apigateway")
     api_id = apigw.create_rest_api(name="bench", endpointConfiguration={"types": ["REGIONAL"]})[
         "id"
     ]
+    arn = deploy_function(
+        "bench",
+        HANDLER,
+        lab.execution_role(),
+        f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/*/*/*",
+    )
     root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
     res = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="{item}")["id"]
     apigw.put_method(restApiId=api_id, resourceId=res, httpMethod="GET", authorizationType="NONE")
@@ -47,14 +105,7 @@ def build_api(lab: helpers.Lab) -> str:
         httpMethod="GET",
         type="AWS_PROXY",
         integrationHttpMethod="POST",
-        uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations",
-    )
-    lam.add_permission(
-        FunctionName="bench",
-        StatementId="apigw",
-        Action="lambda:InvokeFunction",
-        Principal="apigateway.amazonaws.com",
-        SourceArn=f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/*/*/*",
+        uri=lambda_uri(arn),
     )
     add_mapping_methods(apigw, api_id, root, arn)
     add_authorized_methods(lab, apigw, api_id, root, arn)
@@ -82,26 +133,17 @@ TRANSFORM_BODY = {"items": [{"sku": f"sku-{i}", "qty": i} for i in range(10)]}
 def add_mapping_methods(apigw: object, api_id: str, root: str, arn: str) -> None:
     """``GET /mock`` (MOCK with templates) and ``POST /transform`` (Lambda custom
     integration with request and response templates)."""
-    lam = boto3.client("lambda")
-    transform_arn = lam.create_function(
-        FunctionName="bench-transform",
-        Runtime="python3.12",
-        Role=boto3.client("lambda").get_function(FunctionName="bench")["Configuration"]["Role"],
-        Handler="app.handler",
-        Code={"ZipFile": helpers.zip_function(TRANSFORM_HANDLER)},
-    )["FunctionArn"]
-    lam.add_permission(
-        FunctionName="bench-transform",
-        StatementId="apigw",
-        Action="lambda:InvokeFunction",
-        Principal="apigateway.amazonaws.com",
-        SourceArn=f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/*/*/*",
+    transform_arn = deploy_function(
+        "bench-transform",
+        TRANSFORM_HANDLER,
+        boto3.client("lambda").get_function(FunctionName="bench")["Configuration"]["Role"],
+        f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/*/*/*",
     )
     for part, method, integration, template in (
         (
             "mock",
             "GET",
-            {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}},
+            MOCK_200,
             '{"ok": true, "id": "$context.requestId"}',
         ),
         (
@@ -110,29 +152,13 @@ def add_mapping_methods(apigw: object, api_id: str, root: str, arn: str) -> None
             {
                 "type": "AWS",
                 "integrationHttpMethod": "POST",
-                "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
-                f"{transform_arn}/invocations",
+                "uri": lambda_uri(transform_arn),
                 "requestTemplates": {"application/json": TRANSFORM_IN},
             },
             TRANSFORM_OUT,
         ),
     ):
-        res = apigw.create_resource(restApiId=api_id, parentId=root, pathPart=part)["id"]
-        apigw.put_method(
-            restApiId=api_id, resourceId=res, httpMethod=method, authorizationType="NONE"
-        )
-        apigw.put_integration(restApiId=api_id, resourceId=res, httpMethod=method, **integration)
-        apigw.put_method_response(
-            restApiId=api_id, resourceId=res, httpMethod=method, statusCode="200"
-        )
-        apigw.put_integration_response(
-            restApiId=api_id,
-            resourceId=res,
-            httpMethod=method,
-            statusCode="200",
-            selectionPattern="",
-            responseTemplates={"application/json": template},
-        )
+        add_templated_method(apigw, api_id, root, part, method, integration, template)
 
 
 AUTHORIZER = """
@@ -149,22 +175,13 @@ def add_authorized_methods(
 ) -> None:
     """GET /cached and /uncached behind a TOKEN authorizer (TTL 300 and 0), GET /signed
     behind AWS_IAM."""
-    lam = boto3.client("lambda")
-    auth_arn = lam.create_function(
-        FunctionName="bench-authorizer",
-        Runtime="python3.12",
-        Role=lab.execution_role(),
-        Handler="app.handler",
-        Code={"ZipFile": helpers.zip_function(AUTHORIZER)},
-    )["FunctionArn"]
-    lam.add_permission(
-        FunctionName="bench-authorizer",
-        StatementId="apigw",
-        Action="lambda:InvokeFunction",
-        Principal="apigateway.amazonaws.com",
-        SourceArn=f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/authorizers/*",
+    auth_arn = deploy_function(
+        "bench-authorizer",
+        AUTHORIZER,
+        lab.execution_role(),
+        f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/authorizers/*",
     )
-    uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{auth_arn}/invocations"
+    uri = lambda_uri(auth_arn)
     for path, ttl in (("cached", 300), ("uncached", 0), ("signed", None)):
         res = apigw.create_resource(restApiId=api_id, parentId=root, pathPart=path)["id"]
         kwargs: dict = {"authorizationType": "AWS_IAM"}
@@ -185,7 +202,7 @@ def add_authorized_methods(
             httpMethod="GET",
             type="AWS_PROXY",
             integrationHttpMethod="POST",
-            uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations",
+            uri=lambda_uri(arn),
         )
 
 
@@ -230,30 +247,8 @@ def build_plan_api(lab: helpers.Lab) -> tuple[str, dict[str, str]]:
     )["id"]
     root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
     for path, key_required in (("plan", True), ("cached", False)):
-        res = apigw.create_resource(restApiId=api_id, parentId=root, pathPart=path)["id"]
-        apigw.put_method(
-            restApiId=api_id,
-            resourceId=res,
-            httpMethod="GET",
-            authorizationType="NONE",
-            apiKeyRequired=key_required,
-        )
-        apigw.put_integration(
-            restApiId=api_id,
-            resourceId=res,
-            httpMethod="GET",
-            type="MOCK",
-            requestTemplates={"application/json": '{"statusCode": 200}'},
-        )
-        apigw.put_method_response(
-            restApiId=api_id, resourceId=res, httpMethod="GET", statusCode="200"
-        )
-        apigw.put_integration_response(
-            restApiId=api_id,
-            resourceId=res,
-            httpMethod="GET",
-            statusCode="200",
-            responseTemplates={"application/json": '{"ok": true}'},
+        add_templated_method(
+            apigw, api_id, root, path, "GET", MOCK_200, '{"ok": true}', apiKeyRequired=key_required
         )
     apigw.create_deployment(restApiId=api_id, stageName="prod")
     apigw.update_stage(
