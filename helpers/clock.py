@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
+from collections.abc import Callable
 
 import time_machine
 
@@ -40,6 +41,14 @@ class LabClock:
     def __init__(self) -> None:
         self._traveller: time_machine.travel | None = None
         self._coordinates: time_machine.Coordinates | None = None
+        #: called with the new time whenever a notebook moves the clock (freeze, advance):
+        #: what runs on the lab clock (WebSocket idle time-outs, DynamoDB TTL) catches up
+        self.listeners: list[Callable[[float], None]] = []
+
+    def _moved(self) -> None:
+        now = self.now()
+        for listener in list(self.listeners):
+            listener(now)
 
     @property
     def frozen(self) -> bool:
@@ -60,6 +69,7 @@ class LabClock:
         else:
             self._traveller = time_machine.travel(target, tick=False)
             self._coordinates = self._traveller.start()
+        self._moved()
         return target
 
     def advance(self, seconds: float) -> float:
@@ -71,6 +81,7 @@ class LabClock:
                 "lab.clock.advance() needs a frozen clock: call lab.clock.freeze() first"
             )
         self._coordinates.shift(seconds)
+        self._moved()
         return self.now()
 
     def unfreeze(self) -> None:

@@ -93,6 +93,8 @@ class Lab:
         moto_hooks.on_stage_cache_flush[:] = [self._flush_stage_cache]
         moto_hooks.usage_source[:] = [self.gateway.limits]
         moto_hooks.before_metrics_read[:] = [self.gateway.flush]
+        moto_hooks.connections_plane[:] = [self.gateway]
+        self.clock.listeners[:] = [self.gateway.connections.sweep]
         flush_logs = getattr(self.runtime, "flush_logs", None)
         moto_hooks.before_logs_read[:] = [flush_logs] if flush_logs else []
         transport.install(self._answer_in_process)
@@ -146,6 +148,31 @@ class Lab:
         """The same stage on the localhost server, for curl or a browser."""
         base = f"{self.server_url}/{api_id}" + ("" if stage == "$default" else f"/{stage}")
         return base + ("/" + path.lstrip("/") if path else "/")
+
+    def websocket_url(self, api_id: str, stage: str) -> str:
+        """Where a WebSocket client connects: ``wss://{api_id}.execute-api.{region}
+        .amazonaws.com/{stage}`` on AWS; on the moto target the localhost server's
+        ``ws://127.0.0.1:{port}/{api_id}/{stage}`` (started on first use)."""
+        if self.target != "moto":
+            return f"wss://{api_id}.execute-api.{self.region}.amazonaws.com/{stage}"
+        self.server_url  # noqa: B018 (starts the server)
+        return f"{self._server.ws_url}/{api_id}/{stage}"
+
+    def connections_url(self, api_id: str, stage: str) -> str:
+        """The @connections endpoint for ``boto3.client("apigatewaymanagementapi",
+        endpoint_url=...)``: the same on both targets (moto answers it in-process)."""
+        return f"https://{api_id}.execute-api.{self.region}.amazonaws.com/{stage}"
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the WebSocket server has finished what clients started (a
+        ``$disconnect`` runs after the socket closed). On AWS: wait a second."""
+        if self.target != "moto":
+            import time
+
+            time.sleep(1.0)
+            return
+        if self._server is not None and not self._server.websockets.settle(timeout):
+            raise TimeoutError(f"the WebSocket server was still busy after {timeout} s")
 
     # ----------------------------------------------------------------- traces
     def last_trace(self) -> Any:

@@ -20,7 +20,8 @@ def context_variables(ctx: InvocationContext) -> dict[str, Any]:
     integration_latency = (
         int(ctx.integration_latency_ms) if ctx.integration_latency_ms is not None else None
     )
-    values = flatten(context_map(ctx))
+    websocket = ctx.api_type == "WEBSOCKET"
+    values = _websocket_variables(ctx) if websocket else flatten(context_map(ctx))
     values.update(
         {
             "status": resp.status if resp else None,
@@ -42,6 +43,28 @@ def context_variables(ctx: InvocationContext) -> dict[str, Any]:
         err = ctx.error
         failed = err is not None and ctx.integration_request is not None
         values["integrationErrorMessage"] = err.reason if failed and err else None
+    return values
+
+
+def _websocket_variables(ctx: InvocationContext) -> dict[str, Any]:
+    """DG websocket-api-logging: the event's requestContext (connectionId, eventType,
+    messageId, routeKey, connectedAt, ...) plus error.message / error.responseType."""
+    from .ws import events
+
+    context = events.request_context(
+        ctx.connection,
+        event_type=ctx.event_type,
+        route_key=ctx.route_key,
+        request_id=ctx.request_id,
+        now=ctx.request_time,
+        message_id=ctx.message_id,
+        disconnect=ctx.disconnect,
+    )
+    values = flatten(context)
+    values["accountId"] = ctx.account_id
+    err = ctx.error
+    values["error.message"] = err.message if err else None
+    values["error.responseType"] = err.response_type if err else None
     return values
 
 

@@ -119,3 +119,15 @@ class InvocationContext:
     http_route: RouteConfig | None = None
     route_key: str = ""
     cors_preflight: bool = False
+    #: WebSocket APIs: the connection (:class:`~.ws.connections.Connection`), the event
+    #: ("CONNECT", "MESSAGE", "DISCONNECT"), the message as received and its id, the frozen
+    #: deployment, the handshake's headers, the close code and reason, and the frame to
+    #: send back to the client (a two-way route's answer or an error message), if any
+    connection: Any = None
+    event_type: str = ""
+    message: str | bytes | None = None
+    message_id: str | None = None
+    ws_deployment: Any = None
+    handshake_headers: dict[str, list[str]] | None = None
+    disconnect: tuple[int, str] | None = None
+    reply: str | bytes | None = None

@@ -24,8 +24,17 @@ def http_api(account_id: str, region: str, api_id: str) -> Any | None:
     return api if api is not None and api.protocol_type == "HTTP" else None
 
 
+def websocket_api(account_id: str, region: str, api_id: str) -> Any | None:
+    """The apigatewayv2 API with this id if it is a WebSocket API."""
+    from moto.apigatewayv2.models import apigatewayv2_backends
+
+    api = apigatewayv2_backends[account_id][region].apis.get(api_id)
+    return api if api is not None and api.protocol_type == "WEBSOCKET" else None
+
+
 def http_deployment_document(api: Any, deployment_id: str) -> dict[str, Any] | None:
-    """The frozen API of one of an HTTP API's deployments (None: no such deployment)."""
+    """The frozen API of one of an apigatewayv2 API's deployments (HTTP or WebSocket; None:
+    no such deployment)."""
     from . import moto_v2
 
     found = moto_v2.deployments(api).get(deployment_id)

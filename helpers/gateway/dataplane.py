@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from typing import Any
+from urllib.parse import unquote
 
 from . import control_plane
 from .auth.cache import AuthorizerCache
@@ -15,11 +16,16 @@ from .http_api import http_context
 from .limits.state import Limits
 from .metrics import MetricsRecorder
 from .pipeline import Pipeline
-from .pipelines import HTTP, REST
+from .pipelines import HTTP, REST, WEBSOCKET
 from .snapshot_v2 import HttpSnapshots
 from .snapshots import Snapshots
 from .stage_cache import StageCache
 from .trace import Trace, TraceLog
+from .ws.connections import Connection, ConnectionRegistry
+from .ws.snapshot import build_snapshot as build_websocket_snapshot
+
+#: bytes of randomness in WebSocket request, message and connection ids ("BFHPhfCWIAMCKlQ=")
+WEBSOCKET_ID_BYTES = 11
 
 _PUBLIC = re.compile(
     r"^([a-z0-9]+)(?:-(vpce-[a-z0-9]+))?\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$"
@@ -49,7 +55,10 @@ class DataPlane:
         #: token buckets and quota counts (on the lab clock); the REST stage caches
         self.limits = Limits()
         self.stage_cache = StageCache()
-        self.pipelines: dict[str, Pipeline] = {"REST": REST, "HTTP": HTTP}
+        #: WebSocket APIs: frozen deployments and the live connections
+        self.ws_snapshots = HttpSnapshots(build=build_websocket_snapshot)
+        self.connections = ConnectionRegistry()
+        self.pipelines: dict[str, Pipeline] = {"REST": REST, "HTTP": HTTP, "WEBSOCKET": WEBSOCKET}
 
     def resolve(self, request: HttpRequest) -> tuple[str, str, str | None]:
         """(api id, region, VPC endpoint id or None) from the host the client called."""
@@ -80,7 +89,9 @@ class DataPlane:
         if api is None:
             http_api = control_plane.http_api(self.account_id, region, api_id)
             if http_api is None:
-                raise UnknownApi(f"no REST or HTTP API with id {api_id!r} in {region}")
+                if control_plane.websocket_api(self.account_id, region, api_id) is not None:
+                    return self.manage_connection(request, region, api_id)
+                raise UnknownApi(f"no REST, HTTP or WebSocket API with id {api_id!r} in {region}")
             http = http_context(self, request, http_api, region)
             self.pipelines["HTTP"].run(http)
             assert http.method_response is not None
@@ -106,6 +117,78 @@ class DataPlane:
         assert ctx.method_response is not None
         return ctx.method_response
 
+    def websocket_event(
+        self,
+        conn: Connection,
+        event_type: str,
+        *,
+        message: str | bytes | None = None,
+        headers: dict[str, list[str]] | None = None,
+        disconnect: tuple[int, str] | None = None,
+    ) -> InvocationContext:
+        """Run one WebSocket event (``CONNECT``, ``MESSAGE``, ``DISCONNECT``) of ``conn``
+        through the WebSocket pipeline; the context says what to answer."""
+        request_id = self.ids.token(WEBSOCKET_ID_BYTES)
+        message_id = self.ids.token(WEBSOCKET_ID_BYTES) if event_type == "MESSAGE" else None
+        ctx = InvocationContext(
+            request=conn.request,
+            request_id=request_id,
+            extended_request_id=request_id,
+            request_time=self.clock.now(),
+            started=time.perf_counter(),
+            account_id=self.account_id,
+            region=conn.region,
+            plane=self,
+            api_id=conn.api_id,
+            api_type="WEBSOCKET",
+            endpoint_type="REGIONAL",
+            trace=Trace(request_id, api_id=conn.api_id),
+            http_api=control_plane.websocket_api(self.account_id, conn.region, conn.api_id),
+            connection=conn,
+            event_type=event_type,
+            message=message,
+            message_id=message_id,
+            handshake_headers=headers,
+            disconnect=disconnect,
+        )
+        self.pipelines["WEBSOCKET"].run(ctx)
+        return ctx
+
+    def manage_connection(self, request: HttpRequest, region: str, api_id: str) -> HttpResponse:
+        """A WebSocket API's @connections API over HTTP: ``{METHOD} /{stage}/@connections/
+        {connection id}`` (the id URL-encoded, ``=`` as ``%3D``)."""
+        from .ws import management
+
+        stage, found, connection_id = unquote(request.path).lstrip("/").partition("/@connections/")
+        if not found or "/" in connection_id:
+            return management.ManagementError(403, "ForbiddenException", "Forbidden").response()
+        return management.answer(
+            self, request.method.upper(), region, api_id, stage, connection_id, request.body
+        )
+
+    def record_outgoing(self, conn: Connection) -> None:
+        """A message sent to a client by the @connections API (MessageCount)."""
+        from .metrics import Sample
+
+        now = self.clock.now()
+        self.metrics.record(
+            Sample(
+                self.account_id,
+                conn.region,
+                conn.api_id,
+                conn.stage,
+                "OUT",
+                "",
+                int(now // 60 * 60),
+                200,
+                0.0,
+                None,
+                False,
+                api_type="WEBSOCKET",
+                event="OUT",
+            )
+        )
+
     @staticmethod
     def latency_ms(ctx: InvocationContext) -> float:
         return (time.perf_counter() - ctx.started) * 1000
@@ -123,3 +206,5 @@ class DataPlane:
         self.jwks.clear()
         self.limits.clear()
         self.stage_cache.clear()
+        self.ws_snapshots.clear()
+        self.connections.clear()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from typing import NamedTuple
 
 NAMESPACE = "AWS/ApiGateway"
@@ -34,6 +35,10 @@ class Sample(NamedTuple):
     data_processed: int = 0
     #: REST stage cache: "hit", "miss", or None when the method's answers are not cached
     cache: str | None = None
+    #: WebSocket APIs: "CONNECT", "MESSAGE", "DISCONNECT", or "OUT" for a message sent to
+    #: a client; and the integration's own status
+    event: str = ""
+    integration_status: int | None = None
 
 
 def metric_api_name(name: str, api_id: str) -> str:
@@ -72,6 +77,9 @@ class MetricsRecorder:
 
         for p in pending:
             where = (p.account_id, p.region, p.minute)
+            if p.api_type == "WEBSOCKET":
+                _websocket(p, where, add)
+                continue
             http = p.api_type == "HTTP"
             four, five = ("4xx", "5xx") if http else ("4XXError", "5XXError")
             for dims in dimension_sets(p):
@@ -93,12 +101,35 @@ class MetricsRecorder:
         _publish(stats)
 
 
+def _websocket(p: Sample, where: tuple, add: Callable[[tuple, float], None]) -> None:
+    """WebSocket APIs (DG apigateway-websocket-api-logging): ConnectCount for $connect,
+    MessageCount for messages from and to clients, ClientError (4xx before the integration),
+    IntegrationError (the integration answered 4xx/5xx or failed), ExecutionError (API
+    Gateway could not call it), IntegrationLatency."""
+    for dims in dimension_sets(p):
+        if p.event == "CONNECT":
+            add((*where, "ConnectCount", dims, "Count"), 1.0)
+        if p.event in ("MESSAGE", "OUT"):
+            add((*where, "MessageCount", dims, "Count"), 1.0)
+        if p.event in ("CONNECT", "MESSAGE"):
+            called = p.integration_latency_ms is not None
+            client = 400 <= p.status < 500 and not called
+            failed = called and (p.integration_status is None or p.integration_status >= 400)
+            add((*where, "ClientError", dims, "Count"), 1.0 if client else 0.0)
+            add((*where, "IntegrationError", dims, "Count"), 1.0 if failed else 0.0)
+            execution = p.status >= 500 and p.integration_status is None
+            add((*where, "ExecutionError", dims, "Count"), 1.0 if execution else 0.0)
+        if p.integration_latency_ms is not None:
+            add((*where, "IntegrationLatency", dims, "Milliseconds"), p.integration_latency_ms)
+
+
 def dimension_sets(p: Sample) -> list[tuple[tuple[str, str], ...]]:
     """REST: ApiName; ApiName+Stage; ApiName+Method+Resource+Stage (detailed metrics).
-    HTTP: ApiId; ApiId+Stage; ApiId+Route+Stage (detailed metrics)."""
-    key = "ApiId" if p.api_type == "HTTP" else "ApiName"
+    HTTP and WebSocket: ApiId; ApiId+Stage; ApiId+Route+Stage (detailed metrics)."""
+    by_id = p.api_type in ("HTTP", "WEBSOCKET")
+    key = "ApiId" if by_id else "ApiName"
     sets = [((key, p.api_name),), ((key, p.api_name), ("Stage", p.stage))]
-    if p.detailed and p.api_type == "HTTP":
+    if p.detailed and by_id:
         sets.append(((key, p.api_name), ("Route", p.route), ("Stage", p.stage)))
     elif p.detailed:
         sets.append(

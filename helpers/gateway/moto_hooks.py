@@ -29,6 +29,8 @@ before_metrics_read: list[Callable[[], None]] = []
 before_logs_read: list[Callable[[], None]] = []
 #: (moto apigatewayv2 Api, moto_v2.Deployment) after each HTTP API deployment (auto ones too)
 on_http_deployment: list[Callable[[Any, Any], None]] = []
+#: the data plane answering the @connections API of WebSocket APIs (empty: moto's own stub)
+connections_plane: list[Any] = []
 _installed = False
 
 #: AWS managed policies a learner may attach in this course
@@ -100,6 +102,7 @@ def install() -> None:
         return deployment
 
     RestAPI.create_deployment = create_deployment
+    _management_api()
     _patch_binary_media_types(RestAPI)
     _check_integration_responses()
     _authorizer_fixes()
@@ -380,8 +383,10 @@ def _stage_settings() -> None:
 
     def update_stage(self: Any, function_id: str, stage_name: str, patch_operations: Any) -> Any:
         before = self.get_stage(function_id, stage_name) if stage_name else None
-        was = (getattr(before, "cache_cluster_enabled", None),
-               str(getattr(before, "cache_cluster_size", None) or "0.5"))
+        was = (
+            getattr(before, "cache_cluster_enabled", None),
+            str(getattr(before, "cache_cluster_size", None) or "0.5"),
+        )
         stage = original_update(self, function_id, stage_name, patch_operations)
         size = str(stage.cache_cluster_size or "0.5")  # get_stage shows "0.5" when unset
         if was[0] and (not stage.cache_cluster_enabled or size != was[1]):
@@ -434,8 +439,11 @@ def _usage_plans() -> None:
                 # moto removes only an entry equal to {apiId, stage}: one with per-method
                 # throttles raised ValueError (a 500)
                 api_id, _, stage = str(value).partition(":")
-                kept = [s for s in self.api_stages
-                        if (s.get("apiId"), s.get("stage")) != (api_id, stage)]
+                kept = [
+                    s
+                    for s in self.api_stages
+                    if (s.get("apiId"), s.get("stage")) != (api_id, stage)
+                ]
                 if len(kept) == len(self.api_stages):
                     raise BadRequestException("Invalid API Stage specified")
                 self.api_stages[:] = kept
@@ -443,14 +451,23 @@ def _usage_plans() -> None:
             if path.startswith("/apiStages/") and len(parts) > 4 and parts[3] == "throttle":
                 api_stage = parts[2]
                 api_id, _, stage = api_stage.partition(":")
-                entry = next((s for s in self.api_stages if s.get("apiId") == api_id
-                              and s.get("stage") == stage), None)
+                entry = next(
+                    (
+                        s
+                        for s in self.api_stages
+                        if s.get("apiId") == api_id and s.get("stage") == stage
+                    ),
+                    None,
+                )
                 if entry is None:
                     raise NotFoundException(f"Invalid API stage {api_stage}")
                 throttles = entry.setdefault("throttle", {})
                 # /apiStages/<api:stage>/throttle/<resourcePath>/<METHOD>/rateLimit|burstLimit
-                method_key = _unescape("/".join(parts[4:-1])) if len(parts) > 6 else \
-                    _unescape("/".join(parts[4:]))
+                method_key = (
+                    _unescape("/".join(parts[4:-1]))
+                    if len(parts) > 6
+                    else _unescape("/".join(parts[4:]))
+                )
                 field = parts[-1] if len(parts) > 6 else None
                 if kind == "remove":
                     throttles.pop(method_key if field else _unescape("/".join(parts[4:])), None)
@@ -479,8 +496,12 @@ def _usage_plans() -> None:
         plan_id = self.path.split("/")[2]
         try:
             body = usage_report.get_usage(
-                source(), self.current_account, self.region, plan_id,
-                self._get_param("startDate"), self._get_param("endDate"),
+                source(),
+                self.current_account,
+                self.region,
+                plan_id,
+                self._get_param("startDate"),
+                self._get_param("endDate"),
                 self._get_param("keyId"),
             )
         except usage_report.UsageError as err:
@@ -496,8 +517,13 @@ def _usage_plans() -> None:
 
         try:
             body = usage_report.update_usage(
-                source(), self.current_account, self.region, plan_id, key_id,
-                self._get_param("patchOperations") or [], time.time(),
+                source(),
+                self.current_account,
+                self.region,
+                plan_id,
+                key_id,
+                self._get_param("patchOperations") or [],
+                time.time(),
             )
         except usage_report.UsageError as err:
             raise BadRequestException(str(err)) from None
@@ -512,3 +538,36 @@ def _usage_plans() -> None:
         "{0}/usageplans/(?P<usage_plan_id>[^/]+)/keys/(?P<api_key_id>[^/]+)/usage$",
     ):
         urls.url_paths.setdefault(pattern, APIGatewayResponse.dispatch)
+
+
+def _management_api() -> None:
+    """``apigatewaymanagementapi`` calls (``post_to_connection``, ``get_connection``,
+    ``delete_connection``) reach the data plane's live WebSocket connections instead of
+    moto's stub, which accepts anything and never talks to a socket."""
+    from urllib.parse import urlsplit
+
+    from moto.apigatewaymanagementapi import urls
+
+    from .http import HttpRequest
+
+    def handler(request: Any, full_url: str, headers: Any) -> Any:
+        if not connections_plane:
+            raise RuntimeError("apigw-lab: no data plane serves WebSocket connections")
+        plane = connections_plane[0]
+        parts = urlsplit(full_url)
+        host = parts.hostname or ""
+        api_id, _, rest = host.partition(".execute-api.")
+        region = rest.split(".")[0]
+        # moto hands over a werkzeug Request (data) or a prepared request (body)
+        body = request.get_data() if hasattr(request, "get_data") else request.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        answer = plane.manage_connection(
+            HttpRequest(method=request.method, host=host, path=parts.path, body=body),
+            region,
+            api_id,
+        )
+        return answer.status, dict(answer.headers), answer.body
+
+    for pattern in list(urls.url_paths):
+        urls.url_paths[pattern] = handler

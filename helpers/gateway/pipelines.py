@@ -29,6 +29,11 @@ from .steps import (
     route,
     throttle,
     validate,
+    ws_authorize,
+    ws_integration,
+    ws_respond,
+    ws_route,
+    ws_stage,
 )
 
 REST = Pipeline(
@@ -61,4 +66,17 @@ HTTP = Pipeline(
         http_integration.step,
     ),
     finish=(http_respond.step, cors.step, observe.step),
+)
+
+#: one pipeline for every WebSocket event: CONNECT (the handshake), MESSAGE, DISCONNECT
+WEBSOCKET = Pipeline(
+    "WebSocket API",
+    steps=(
+        ws_stage.step,
+        ws_route.step,
+        ws_authorize.step,
+        throttle.step,
+        ws_integration.step,
+    ),
+    finish=(ws_respond.step, observe.step),
 )

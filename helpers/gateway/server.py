@@ -7,6 +7,12 @@ Two ways to name an API:
 - host style: a ``Host: {api_id}.execute-api.{region}.amazonaws.com`` header, as in
   ``curl -H 'Host: abc123.execute-api.us-east-1.amazonaws.com' http://127.0.0.1:{port}/prod/``.
 
+WebSocket APIs are served on a second port of the same server, by
+:class:`~helpers.gateway.ws.server.WebSocketFrontDoor`: ``ws://127.0.0.1:{ws_port}/{api_id}/
+{stage}`` (what ``lab.websocket_url`` gives). Their @connections management API answers on
+both front doors: ``http://127.0.0.1:{port}/{api_id}/{stage}/@connections/{id}``, and
+in-process at the real-shaped ``https://{api_id}.execute-api.{region}.amazonaws.com/{stage}``.
+
 It binds to 127.0.0.1 only and runs in a daemon thread of the kernel's process (it shares
 moto's in-memory state with the notebook).
 """
@@ -25,6 +31,7 @@ import uvloop
 
 from .dataplane import DataPlane, UnknownApi
 from .http import HttpRequest, HttpResponse
+from .ws.server import WebSocketFrontDoor
 
 log = logging.getLogger("apigw_lab.server")
 
@@ -72,10 +79,15 @@ class LocalServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port: int | None = None
+        self.websockets = WebSocketFrontDoor(plane, region=region, executor=self._executor)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.websockets.port}"
 
     def answer(self, request: HttpRequest | None) -> HttpResponse:
         if request is None:
@@ -155,10 +167,12 @@ class LocalServer:
         assert self._server is not None
         self._server.config.setup_event_loop = lambda: None  # type: ignore[method-assign]
         task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        await self.websockets.start()
         while not self._server.started:
             await asyncio.sleep(0.01)
         started.set()
         await task
+        await self.websockets.stop()
 
     def stop(self) -> None:
         if self._server is not None:

@@ -107,14 +107,16 @@ def build_snapshot(deployment_id: str, document: dict[str, Any]) -> HttpSnapshot
 
 
 class HttpSnapshots:
-    """Snapshots by (region, API id, deployment id), built once from the deployment."""
+    """Snapshots by (region, API id, deployment id), built once from the deployment (by
+    ``build``: HTTP API snapshots by default; WebSocket APIs pass their own builder)."""
 
-    def __init__(self) -> None:
-        self._by_key: dict[tuple[str, str, str], HttpSnapshot] = {}
+    def __init__(self, build: Callable[[str, dict[str, Any]], Any] = build_snapshot) -> None:
+        self._build = build
+        self._by_key: dict[tuple[str, str, str], Any] = {}
         self._lock = threading.Lock()
 
-    def take(self, region: str, deployment_id: str, document: dict[str, Any]) -> HttpSnapshot:
-        snap = build_snapshot(deployment_id, document)
+    def take(self, region: str, deployment_id: str, document: dict[str, Any]) -> Any:
+        snap = self._build(deployment_id, document)
         with self._lock:
             self._by_key[(region, snap.api_id, deployment_id)] = snap
         return snap
@@ -125,7 +127,7 @@ class HttpSnapshots:
         api_id: str,
         deployment_id: str,
         document: Callable[[], dict[str, Any] | None],
-    ) -> HttpSnapshot | None:
+    ) -> Any:
         """The deployment's snapshot; ``document`` reads the frozen API the first time."""
         key = (region, api_id, deployment_id)
         snap = self._by_key.get(key)
@@ -133,7 +135,7 @@ class HttpSnapshots:
             frozen = document()
             if frozen is None:
                 return None
-            snap = build_snapshot(deployment_id, frozen)
+            snap = self._build(deployment_id, frozen)
             with self._lock:
                 snap = self._by_key.setdefault(key, snap)
         return snap

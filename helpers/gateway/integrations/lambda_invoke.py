@@ -33,11 +33,14 @@ def function_from_uri(uri: str, stage_variables: dict[str, str]) -> str:
 
 def source_arn(ctx: InvocationContext) -> str:
     """The ARN API Gateway presents to Lambda: stage, method and resource path template
-    (HTTP APIs: the route's path template; the ``$default`` route gives ``{stage}/$default``)."""
-    assert ctx.stage is not None and ctx.method_request is not None
-    tail = f"{ctx.method_request.method}{ctx.resource_path}"
-    if ctx.route_key == "$default":
-        tail = "$default"
+    (HTTP APIs: the route's path template; the ``$default`` route gives ``{stage}/$default``;
+    WebSocket APIs: the route key)."""
+    assert ctx.stage is not None
+    if ctx.api_type == "WEBSOCKET" or ctx.route_key == "$default":
+        tail = ctx.route_key  # WebSocket APIs: {stage}/{route key}, e.g. prod/$connect
+    else:
+        assert ctx.method_request is not None
+        tail = f"{ctx.method_request.method}{ctx.resource_path}"
     return f"arn:aws:execute-api:{ctx.region}:{ctx.account_id}:{ctx.api_id}/{ctx.stage.name}/{tail}"
 
 

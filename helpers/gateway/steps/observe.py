@@ -14,6 +14,9 @@ def step(ctx: InvocationContext) -> None:
     if ctx.api_type == "HTTP":
         _observe_http(ctx)
         return
+    if ctx.api_type == "WEBSOCKET":
+        _observe_websocket(ctx)
+        return
     if ctx.stage is None or ctx.deployment is None or ctx.method_response is None:
         return  # AWS records nothing for a request that never reached a stage
     mreq = ctx.method_request
@@ -41,10 +44,6 @@ def _observe_http(ctx: InvocationContext) -> None:
     """HTTP APIs: metrics by ApiId/Stage (and Route with detailed metrics), access log."""
     if ctx.stage is None or ctx.http_deployment is None or ctx.method_response is None:
         return
-    raw = ctx.stage.raw
-    settings = (getattr(raw, "route_settings", None) or {}).get(ctx.route_key) or {}
-    default = getattr(raw, "default_route_settings", None) or {}
-    detailed = settings.get("detailedMetricsEnabled", default.get("detailedMetricsEnabled"))
     mreq = ctx.method_request
     ctx.plane.metrics.record(
         Sample(
@@ -58,11 +57,48 @@ def _observe_http(ctx: InvocationContext) -> None:
             ctx.method_response.status,
             ctx.plane.latency_ms(ctx),
             ctx.integration_latency_ms,
-            bool(detailed) and bool(ctx.route_key),
+            detailed_route_metrics(ctx),
             api_type="HTTP",
             route=ctx.route_key,
             # [unc] bytes in and out: the request body and the response body
             data_processed=len(ctx.request.body) + len(ctx.method_response.body),
         )
     )
+    access_log.write(ctx)
+
+
+def detailed_route_metrics(ctx: InvocationContext) -> bool:
+    """apigatewayv2 stages: the route's detailedMetricsEnabled, else the default route's."""
+    raw = ctx.stage.raw if ctx.stage else None
+    settings = (getattr(raw, "route_settings", None) or {}).get(ctx.route_key) or {}
+    default = getattr(raw, "default_route_settings", None) or {}
+    detailed = settings.get("detailedMetricsEnabled", default.get("detailedMetricsEnabled"))
+    return bool(detailed) and bool(ctx.route_key)
+
+
+def _observe_websocket(ctx: InvocationContext) -> None:
+    """WebSocket APIs: ConnectCount / MessageCount and errors by ApiId/Stage (and Route
+    with detailed metrics); the frame sent back, if any, is a message too."""
+    if ctx.stage is None or ctx.ws_deployment is None or ctx.method_response is None:
+        return
+    sample = Sample(
+        ctx.account_id,
+        ctx.region,
+        ctx.api_id,
+        ctx.stage.name,
+        ctx.event_type,
+        "",
+        int(ctx.request_time // 60 * 60),
+        ctx.method_response.status,
+        ctx.plane.latency_ms(ctx),
+        ctx.integration_latency_ms,
+        detailed_route_metrics(ctx),
+        api_type="WEBSOCKET",
+        route=ctx.route_key,
+        event=ctx.event_type,
+        integration_status=ctx.integration_status,
+    )
+    ctx.plane.metrics.record(sample)
+    if ctx.reply is not None:
+        ctx.plane.metrics.record(sample._replace(event="OUT", integration_latency_ms=None))
     access_log.write(ctx)

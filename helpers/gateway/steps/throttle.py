@@ -13,6 +13,7 @@ from ..errors import GatewayError, QuotaExceeded, Throttled
 from ..http_errors import TooManyRequests
 from ..limits import layers
 from ..limits.layers import Limit
+from ..ws_errors import Throttled as WebSocketThrottled
 
 
 def _limits(ctx: InvocationContext) -> list[Limit]:
@@ -53,6 +54,8 @@ def _limits(ctx: InvocationContext) -> list[Limit]:
 def _throttled(ctx: InvocationContext, reason: str) -> GatewayError:
     if ctx.api_type == "REST":
         return Throttled(reason=reason)
+    if ctx.api_type == "WEBSOCKET":
+        return WebSocketThrottled(reason=reason)
     return TooManyRequests(reason=reason)
 
 
@@ -60,6 +63,8 @@ def step(ctx: InvocationContext) -> None:
     """Throttle: usage-plan quota, then usage plan, stage (or route) and account buckets (429)."""
     if ctx.cors_preflight:
         return  # answered by the HTTP API's CORS configuration before any route [unc]
+    if ctx.event_type == "DISCONNECT":
+        return  # the socket is already closed: nothing left to refuse
     state = ctx.plane.limits
     now = ctx.request_time
     grant = ctx.usage
