@@ -94,7 +94,7 @@ class Lab:
         moto_hooks.usage_source[:] = [self.gateway.limits]
         moto_hooks.before_metrics_read[:] = [self.gateway.flush]
         moto_hooks.connections_plane[:] = [self.gateway]
-        self.clock.listeners[:] = [self.gateway.connections.sweep]
+        self.clock.listeners[:] = [self.gateway.connections.sweep, self._expire_ttl]
         flush_logs = getattr(self.runtime, "flush_logs", None)
         moto_hooks.before_logs_read[:] = [flush_logs] if flush_logs else []
         transport.install(self._answer_in_process)
@@ -111,6 +111,11 @@ class Lab:
         self.clock = RealClock()
         self.ids = IdSource(self.seed)
         install_tagging(self.session, self.scope)
+
+    def _expire_ttl(self, now: float) -> None:
+        from . import dynamodb_ttl
+
+        dynamodb_ttl.sweep(now, self.account_id)
 
     def _flush_stage_cache(self, api_id: str, stage: str) -> None:
         self.gateway.stage_cache.flush((self.region, api_id, stage))
