@@ -2,7 +2,8 @@
 
 Prints requests per second through the whole REST pipeline (Lambda proxy to a trivial
 function) called three ways — directly, through `requests` in-process, and through the
-localhost server with keep-alive — then how long each notebook takes to run.
+localhost server with keep-alive — then the WebSocket chat's figures with 100 real clients
+(benchmarks/websocket_chat.py), then how long each notebook takes to run.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ import requests
 
 import helpers
 from helpers.gateway import HttpRequest
+
+# benchmarks/websocket_chat.py, beside this script (its directory is on sys.path)
+import websocket_chat
 
 ROOT = Path(__file__).resolve().parent.parent
 HANDLER = """
@@ -428,6 +432,7 @@ def main() -> int:
     lab.clock.unfreeze()
     simulate_hour(lab, plan_api, keys)
     lab.cleanup()
+    websocket_chat.run(lab)
 
     if not args.skip_notebooks:
         import subprocess
