@@ -17,11 +17,11 @@ from typing import Any
 import boto3
 import requests
 
-import helpers
-from helpers.gateway import HttpRequest
-
 # benchmarks/websocket_chat.py, beside this script (its directory is on sys.path)
 import websocket_chat
+
+import helpers
+from helpers.gateway import HttpRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 HANDLER = """
