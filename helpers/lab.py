@@ -227,6 +227,8 @@ class Lab:
         self.clock.unfreeze()
         self.gateway.reset()
         self.runtime.reset()
+        if self._server is not None:
+            self._server.websockets.settle(5)
 
     def _require_moto(self, what: str) -> None:
         if self.target != "moto":

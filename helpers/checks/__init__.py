@@ -16,7 +16,9 @@ show on AWS.
 - :mod:`.lab03`: ``check_lab03`` (the ``tenant-orders`` API: a Lambda TOKEN authorizer
   asking Cognito, one tenant per token);
 - :mod:`.lab04`: ``check_lab04`` (the ``weather-api`` in two tiers: usage plans, API keys,
-  throttles and quotas).
+  throttles and quotas);
+- :mod:`.lab05`: ``check_lab05`` (a ``sendPrivate`` route on the WebSocket chat
+  ``ChatAPI``: real WebSocket clients, the @connections API, GoneException).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .lab01 import check_lab01
 from .lab02 import check_lab02
 from .lab03 import check_lab03
 from .lab04 import check_lab04
+from .lab05 import check_lab05
 
 __all__ = [
     "CHECKS",
@@ -37,6 +40,7 @@ __all__ = [
     "check_lab02",
     "check_lab03",
     "check_lab04",
+    "check_lab05",
     "describe",
 ]
 
@@ -46,4 +50,5 @@ CHECKS: dict[str, Callable[..., None]] = {
     "02-feedback-api": check_lab02,
     "03-tenant-gate": check_lab03,
     "04-pricing-tiers": check_lab04,
+    "05-private-messages": check_lab05,
 }

@@ -156,12 +156,18 @@ class DataPlane:
 
     def manage_connection(self, request: HttpRequest, region: str, api_id: str) -> HttpResponse:
         """A WebSocket API's @connections API over HTTP: ``{METHOD} /{stage}/@connections/
-        {connection id}`` (the id URL-encoded, ``=`` as ``%3D``)."""
+        {connection id}`` (the id URL-encoded, ``=`` as ``%3D``, ``/`` as ``%2F``)."""
         from .ws import management
 
-        stage, found, connection_id = unquote(request.path).lstrip("/").partition("/@connections/")
+        raw = request.path.lstrip("/")
+        for marker in ("/@connections/", "/%40connections/"):
+            stage, found, connection_id = raw.partition(marker)
+            if found:
+                break
+        # split before decoding: a connection id is base64 and may hold "/" (sent as %2F)
         if not found or "/" in connection_id:
             return management.ManagementError(403, "ForbiddenException", "Forbidden").response()
+        stage, connection_id = unquote(stage), unquote(connection_id)
         return management.answer(
             self, request.method.upper(), region, api_id, stage, connection_id, request.body
         )

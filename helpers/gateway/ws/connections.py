@@ -58,6 +58,8 @@ class Connection:
     subprotocol: str | None = None
     established: bool = False
     closed: bool = False
+    #: forgotten by a lab reset: its socket is closed without running $disconnect
+    discarded: bool = False
     #: why API Gateway closed it (code, reason), when it did
     closed_by_gateway: tuple[int, str] | None = None
     link: Link | None = None
@@ -128,7 +130,9 @@ class ConnectionRegistry:
         return expired
 
     def clear(self) -> None:
+        """Forget every connection (a lab reset): sockets close, no $disconnect runs."""
         for conn in self.all():
+            conn.discarded = True
             self.close(conn, 1001, "Going away")
         with self._lock:
             self._by_id.clear()

@@ -63,8 +63,8 @@ def request_context(
     if disconnect is not None:
         out["disconnectReason"] = disconnect[1]
     out["stage"] = conn.stage
-    out["connectedAt"] = int(conn.connected_at * 1000)
-    out["requestTimeEpoch"] = int(now * 1000)
+    out["connectedAt"] = round(conn.connected_at * 1000)
+    out["requestTimeEpoch"] = round(now * 1000)
     out["identity"] = identity(conn)
     if conn.authorizer is not None:
         out["authorizer"] = dict(conn.authorizer)

@@ -28,6 +28,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
+from websockets.protocol import State
 
 from ..errors import EmulatorLimitation
 from ..http import HttpRequest
@@ -155,15 +156,40 @@ class WebSocketFrontDoor:
         """Wait until no handshake, message or ``$disconnect`` is being processed, and every
         connection API Gateway closed has run its ``$disconnect``. True when settled."""
 
-        def quiet() -> bool:
-            closing = any(
-                c.closed_by_gateway is not None and not c.closed
-                for c in self.plane.connections.all()
-            )
-            return self._busy == 0 and not closing
+        def closing(conn: Connection) -> bool:
+            # closed by API Gateway, or a close frame went either way, and $disconnect has
+            # not started yet (a client's close() returns before the server's handler ends)
+            if conn.closed:
+                return False
+            if conn.closed_by_gateway is not None:
+                return True
+            link = conn.link
+            return link is not None and link.ws.state is not State.OPEN
 
+        def quiet() -> bool:
+            return self._busy == 0 and not any(closing(c) for c in self.plane.connections.all())
+
+        self._read_pending(timeout)
         with self._idle:
             return self._idle.wait_for(quiet, timeout)
+
+    def _read_pending(self, timeout: float) -> None:
+        """Let the server's loop read what its sockets already received (a close frame, or
+        the EOF of a client that vanished without one: its ``shutdown()`` returns before the
+        loop has noticed), so that :meth:`settle` sees those connections closing."""
+        loop = self._loop
+        if loop is None or not loop.is_running():
+            return
+        try:
+            if asyncio.get_running_loop() is loop:
+                return  # called on the loop itself: nothing to wait for
+        except RuntimeError:
+            pass
+        for _ in range(2):  # one turn reads the socket, the next runs what that scheduled
+            try:
+                asyncio.run_coroutine_threadsafe(asyncio.sleep(0), loop).result(timeout)
+            except TimeoutError:
+                return
 
     # ------------------------------------------------------------------ handshake
     def _request(self, ws: ServerConnection, request: Request) -> tuple[HttpRequest, str, str]:
@@ -276,7 +302,8 @@ class WebSocketFrontDoor:
             try:
                 status = self._close_status(ws, conn)
                 self.plane.connections.remove(conn.connection_id)
-                await loop.run_in_executor(self.executor, self._disconnect, conn, status)
+                if not conn.discarded:
+                    await loop.run_in_executor(self.executor, self._disconnect, conn, status)
             finally:
                 self._leave()
 
