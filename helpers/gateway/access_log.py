@@ -33,6 +33,8 @@ def context_variables(ctx: InvocationContext) -> dict[str, Any]:
             "integration.status": ctx.integration_status,
         }
     )
+    if websocket and resp is not None and resp.status == 101:
+        values["status"] = 200  # [unc] an accepted $connect is logged as 200, not 101
     if ctx.api_type == "HTTP":  # DG http-api-logging-variables
         values["routeKey"] = ctx.route_key or None
         # [unc] bytes in and out, as the HTTP API metrics count them
