@@ -455,6 +455,12 @@ def _response_methods() -> dict[str, Callable[..., Any]]:
         params = json.loads(self.body or "{}")
         target = params.get("target")
         data = json.loads(body)
+        if data.get("protocolType") == "WEBSOCKET":
+            # AWS gives WebSocket APIs a wss:// endpoint (moto: https://)
+            api = self.apigatewayv2_backend.get_api(data["apiId"])
+            api.api_endpoint = api.api_endpoint.replace("https://", "wss://", 1)
+            data["apiEndpoint"] = api.api_endpoint
+            body = json.dumps(data)
         if target and data.get("protocolType") == "HTTP":
             quick_create(
                 self.apigatewayv2_backend,
