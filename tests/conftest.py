@@ -498,3 +498,233 @@ class HttpApiKit:
 def http_kit(kit: RestApiKit) -> HttpApiKit:
     """:class:`HttpApiKit` on a fresh lab (shares ``kit``'s Lambda role and clients)."""
     return HttpApiKit(kit)
+
+
+# ---------------------------------------------------------------------------------- WebSocket APIs
+
+#: A WebSocket handler that records every event it gets in the DynamoDB table named by
+#: TABLE_NAME (only the event types listed in RECORD, default all), and answers:
+#: ``$connect`` with ``?status=N`` (default 200), posting to its own connection first with
+#: ``?post=1`` (the outcome is recorded); a message ``{"fail": true}`` by raising; a message
+#: ``{"reply": "..."}`` with that text; any other message with the event itself.
+WS_RECORDER = """
+import json
+import os
+import time
+
+import boto3
+
+TABLE = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+RECORD = os.environ.get("RECORD", "CONNECT,MESSAGE,DISCONNECT").split(",")
+
+
+def post_to_self(event):
+    context = event["requestContext"]
+    api = boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=f"https://{context['domainName']}/{context['stage']}",
+    )
+    try:
+        api.post_to_connection(ConnectionId=context["connectionId"], Data=b"too early")
+        return "delivered"
+    except api.exceptions.GoneException:
+        return "GoneException"
+
+
+def handler(event, context):
+    ctx = event["requestContext"]
+    query = event.get("queryStringParameters") or {}
+    posted = post_to_self(event) if ctx["eventType"] == "CONNECT" and "post" in query else ""
+    if ctx["eventType"] in RECORD:
+        TABLE.put_item(
+            Item={
+                "requestId": ctx["requestId"],
+                "eventType": ctx["eventType"],
+                "connectionId": ctx["connectionId"],
+                "order": time.monotonic_ns(),
+                "posted": posted,
+                "event": json.dumps(event),
+            }
+        )
+    if ctx["eventType"] == "CONNECT":
+        return {"statusCode": int(query.get("status", "200"))}
+    if ctx["eventType"] == "MESSAGE":
+        try:
+            sent = json.loads(event["body"])
+        except ValueError:
+            sent = None
+        if isinstance(sent, dict) and sent.get("fail"):
+            raise RuntimeError("the handler failed on purpose")
+        if isinstance(sent, dict) and "reply" in sent:
+            return {"statusCode": 200, "body": sent["reply"]}
+        return {"statusCode": 200, "body": json.dumps(event)}
+    return {"statusCode": 200}
+"""
+
+
+@dataclass
+class WsApi:
+    """A deployed WebSocket API with one Lambda integration behind its routes."""
+
+    kit: WsApiKit
+    api_id: str
+    stage: str
+    integration_id: str
+    fn_arn: str
+    routes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """``ws://127.0.0.1:{port}/{api_id}/{stage}`` on the localhost server."""
+        return self.kit.lab.websocket_url(self.api_id, self.stage)
+
+    def management(self) -> Any:
+        """boto3's ``apigatewaymanagementapi`` client for this stage's @connections API."""
+        return self.kit.management(self.api_id, self.stage)
+
+
+class WsApiKit:
+    """Builds WebSocket APIs with boto3 ``apigatewayv2``, as the WebSocket notebook does."""
+
+    def __init__(self, rest: RestApiKit, lab: Any) -> None:
+        self.rest = rest
+        self.lab = lab
+        self.region = rest.region
+        self.v2 = boto3.client("apigatewayv2", region_name=rest.region)
+        self.ddb = boto3.client("dynamodb", region_name=rest.region)
+        self.recorder = WS_RECORDER
+
+    def function(self, source: Any, **kwargs: Any) -> str:
+        return self.rest.function(source, **kwargs)
+
+    def permit(self, fn_arn: str, api_id: str) -> None:
+        self.rest.permit(
+            fn_arn, api_id, source_arn=f"arn:aws:execute-api:{self.region}:{ACCOUNT}:{api_id}/*"
+        )
+
+    def api(self, name: str = "lab-ws-api", selection: str = "$request.body.action") -> str:
+        return self.v2.create_api(
+            Name=name, ProtocolType="WEBSOCKET", RouteSelectionExpression=selection
+        )["ApiId"]
+
+    def lambda_integration(self, api_id: str, fn_arn: str) -> str:
+        return self.v2.create_integration(
+            ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=lambda_uri(fn_arn)
+        )["IntegrationId"]
+
+    def route(
+        self, api_id: str, key: str, integration_id: str, *, two_way: bool = False, **kwargs: Any
+    ) -> str:
+        """A route to the integration; ``two_way`` adds the ``$default`` route response that
+        sends the integration's answer back. Extra keyword arguments as boto3 names them
+        (``AuthorizationType``, ``AuthorizerId``)."""
+        route_id = self.v2.create_route(
+            ApiId=api_id, RouteKey=key, Target=f"integrations/{integration_id}", **kwargs
+        )["RouteId"]
+        if two_way:
+            self.v2.create_route_response(
+                ApiId=api_id, RouteId=route_id, RouteResponseKey="$default"
+            )
+        return route_id
+
+    def request_authorizer(
+        self,
+        api_id: str,
+        fn_arn: str,
+        identity: tuple[str, ...] = ("route.request.querystring.token",),
+    ) -> str:
+        return self.v2.create_authorizer(
+            ApiId=api_id,
+            AuthorizerType="REQUEST",
+            Name="connect-authorizer",
+            AuthorizerUri=lambda_uri(fn_arn),
+            IdentitySource=list(identity),
+        )["AuthorizerId"]
+
+    def deploy(self, api_id: str, stage: str = "prod") -> str:
+        return self.v2.create_deployment(ApiId=api_id, StageName=stage)["DeploymentId"]
+
+    def management(self, api_id: str, stage: str) -> Any:
+        return boto3.client(
+            "apigatewaymanagementapi",
+            region_name=self.region,
+            endpoint_url=self.lab.connections_url(api_id, stage),
+        )
+
+    def lambda_api(
+        self,
+        source: Any = None,
+        routes: tuple[str, ...] = ("$connect", "$disconnect", "$default"),
+        *,
+        two_way: tuple[str, ...] | bool = True,
+        selection: str = "$request.body.action",
+        stage: str = "prod",
+        env: dict[str, str] | None = None,
+        timeout: int = 10,
+        deploy: bool = True,
+    ) -> WsApi:
+        """One function (default: :data:`WS_RECORDER`) behind every route key in ``routes``;
+        the message routes in ``two_way`` (all of them with True) send its answer back. The
+        function's time-out is generous: a cold start that builds boto3 clients on a busy
+        machine must not turn into "Internal server error"."""
+        fn_arn = self.function(source or self.recorder, timeout=timeout, env=env)
+        api_id = self.api(selection=selection)
+        integration = self.lambda_integration(api_id, fn_arn)
+        made = {}
+        for key in routes:
+            answers = key not in ("$connect", "$disconnect") and (
+                two_way is True or (two_way is not False and key in two_way)
+            )
+            made[key] = self.route(api_id, key, integration, two_way=answers)
+        self.permit(fn_arn, api_id)
+        self.v2.create_stage(ApiId=api_id, StageName=stage)
+        if deploy:
+            self.deploy(api_id, stage)
+        return WsApi(self, api_id, stage, integration, fn_arn, made)
+
+    # -- the recorder's table
+    def recorder_api(
+        self, routes: tuple[str, ...] = ("$connect", "$disconnect", "$default"), **kwargs: Any
+    ) -> WsApi:
+        """:meth:`lambda_api` with :data:`WS_RECORDER` and a fresh ``ws-events`` table
+        (``record=`` limits what is recorded: ``"CONNECT,DISCONNECT"``); read it with
+        :meth:`recorded`."""
+        record = kwargs.pop("record", None)
+        self.ddb.create_table(
+            TableName="ws-events",
+            AttributeDefinitions=[{"AttributeName": "requestId", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "requestId", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        env = {"TABLE_NAME": "ws-events", **({"RECORD": record} if record else {})}
+        return self.lambda_api(self.recorder, routes, env=env, **kwargs)
+
+    def _items(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"TableName": "ws-events"}
+        while True:
+            page = self.ddb.scan(**kwargs)
+            items.extend(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return sorted(items, key=lambda item: int(item["order"]["N"]))
+
+    def recorded(self, event_type: str | None = None) -> list[dict[str, Any]]:
+        """The events the recorder got (oldest first), all or those of one type."""
+        return [
+            json.loads(item["event"]["S"])
+            for item in self._items()
+            if event_type is None or item["eventType"]["S"] == event_type
+        ]
+
+    def posted(self) -> list[str]:
+        """What each ``$connect`` with ``?post=1`` got when it posted to its own connection
+        (``"delivered"`` or ``"GoneException"``)."""
+        return [item["posted"]["S"] for item in self._items() if item["posted"]["S"]]
+
+
+@pytest.fixture
+def ws_kit(kit: RestApiKit, fresh_lab: Any) -> WsApiKit:
+    """:class:`WsApiKit` on a fresh lab (shares ``kit``'s Lambda role and clients)."""
+    return WsApiKit(kit, fresh_lab)

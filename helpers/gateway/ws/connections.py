@@ -86,21 +86,32 @@ class ConnectionRegistry:
         with self._lock:
             self._by_id[conn.connection_id] = conn
 
-    def remove(self, connection_id: str) -> Connection | None:
+    def remove(self, connection_id: str, conn: Connection | None = None) -> Connection | None:
+        """Forget the connection with this id (marked closed). With ``conn``: only if that
+        very connection is the one registered, since ids repeat once ``lab.reset()`` reseeded
+        them and the late handler of an old socket must not forget a new connection."""
         with self._lock:
-            conn = self._by_id.pop(connection_id, None)
-        if conn is not None:
-            conn.closed = True
-        return conn
+            found = self._by_id.get(connection_id)
+            if found is not None and (conn is None or found is conn):
+                del self._by_id[connection_id]
+            else:
+                found = None
+        for gone in (found, conn):
+            if gone is not None:
+                gone.closed = True
+        return found
 
     def get(self, connection_id: str) -> Connection | None:
         return self._by_id.get(connection_id)
 
     def live(self, api_id: str, stage: str, connection_id: str) -> Connection | None:
-        """The established, open connection with this id on this API and stage."""
+        """The established, open connection with this id on this API and stage (not one
+        API Gateway is closing)."""
         conn = self._by_id.get(connection_id)
         if conn is None or not conn.established or conn.closed:
             return None
+        if conn.closed_by_gateway is not None:
+            return None  # API Gateway is closing it: no more messages [unc]
         if conn.api_id != api_id or conn.stage != stage:
             return None
         return conn

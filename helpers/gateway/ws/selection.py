@@ -9,7 +9,8 @@ An API's ``routeSelectionExpression`` is evaluated against each incoming message
 
 A path missing from the body gives ``""``; arrays and objects are turned into text
 (``[item1, item2]``). The route whose key equals the result is used, else ``$default``. A
-message that is not JSON (or is binary) always goes to ``$default``.
+message that is not JSON (or is binary) goes to ``$default``, unless the expression is a
+static value: that needs nothing from the body [unc].
 """
 
 from __future__ import annotations

@@ -250,13 +250,13 @@ class WebSocketFrontDoor:
                 self.executor, self._connect, conn, headers
             )
         except Exception as exc:
-            self.plane.connections.remove(conn.connection_id)
+            self.plane.connections.remove(conn.connection_id, conn)
             self._leave()
             log.exception("apigw-lab could not run $connect")
             return ws.respond(500, f"apigw-lab emulator error: {type(exc).__name__}: {exc}\n")
         answer = ctx.method_response
         if answer is None or answer.status != 101:
-            self.plane.connections.remove(conn.connection_id)
+            self.plane.connections.remove(conn.connection_id, conn)
             self._leave()
             status = answer.status if answer is not None else 500
             return _refusal(status, answer.body if answer is not None else b"")
@@ -301,7 +301,7 @@ class WebSocketFrontDoor:
             self._enter()
             try:
                 status = self._close_status(ws, conn)
-                self.plane.connections.remove(conn.connection_id)
+                self.plane.connections.remove(conn.connection_id, conn)
                 if not conn.discarded:
                     await loop.run_in_executor(self.executor, self._disconnect, conn, status)
             finally:
