@@ -26,5 +26,10 @@ class IdSource:
         """Base64 text such as an ``extendedRequestId`` (``"JaxQjEw1IAMFlmQ="``)."""
         return base64.b64encode(self._rng.getrandbits(nbytes * 8).to_bytes(nbytes, "big")).decode()
 
+    def seed_value(self) -> int:
+        """A seed for another source derived from this one (e.g. one per WebSocket
+        connection), so that what it draws does not depend on interleaving with this one."""
+        return self._rng.getrandbits(64)
+
     def hex(self, length: int) -> str:
         return f"{self._rng.getrandbits(length * 4):0{length}x}"

@@ -128,8 +128,9 @@ class DataPlane:
     ) -> InvocationContext:
         """Run one WebSocket event (``CONNECT``, ``MESSAGE``, ``DISCONNECT``) of ``conn``
         through the WebSocket pipeline; the context says what to answer."""
-        request_id = self.ids.token(WEBSOCKET_ID_BYTES)
-        message_id = self.ids.token(WEBSOCKET_ID_BYTES) if event_type == "MESSAGE" else None
+        ids = conn.ids or self.ids
+        request_id = ids.token(WEBSOCKET_ID_BYTES)
+        message_id = ids.token(WEBSOCKET_ID_BYTES) if event_type == "MESSAGE" else None
         ctx = InvocationContext(
             request=conn.request,
             request_id=request_id,

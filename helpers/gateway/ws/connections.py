@@ -63,6 +63,9 @@ class Connection:
     #: why API Gateway closed it (code, reason), when it did
     closed_by_gateway: tuple[int, str] | None = None
     link: Link | None = None
+    #: this connection's own seeded ids (request and message ids): what other connections
+    #: do at the same time cannot change them, so notebook outputs repeat
+    ids: Any = None
 
     def touch(self, now: float) -> None:
         self.last_active_at = now

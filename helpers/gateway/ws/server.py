@@ -30,6 +30,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.protocol import State
 
+from ...ids import IdSource
 from ..errors import EmulatorLimitation
 from ..http import HttpRequest
 from .connections import Connection
@@ -240,7 +241,10 @@ class WebSocketFrontDoor:
             query=query,
             request=handshake,
         )
-        trace_id = f"Root=1-{int(now):08x}-{self.plane.ids.hex(24)}"
+        # the connection's own id source, seeded from the lab's: its request and message
+        # ids do not depend on what other connections do meanwhile
+        conn.ids = IdSource(self.plane.ids.seed_value())
+        trace_id = f"Root=1-{int(now):08x}-{conn.ids.hex(24)}"
         headers = handshake_headers(conn, list(request.headers.raw_items()), trace_id)
         conn.headers = headers
         self.plane.connections.add(conn)
