@@ -57,6 +57,8 @@ QUIET_S = {"moto": 0.3, "aws": 2.0}
 NEXT_S = 0.2
 #: moto: how long the gateway may take to process one message (cold starts included)
 PROCESS_S = 15.0
+#: how long a handshake may take: it waits for the $connect function (at most 29 s)
+CONNECT_S = 30.0
 
 
 # ---------------------------------------------------------------------------- clients
@@ -120,12 +122,12 @@ def _connect(chat: ChatApi, criterion: str, name: str) -> _Client:
     url = f"{chat.lab.websocket_url(chat.api_id, chat.stage)}?name={name}"
     where = f"stage {chat.stage!r} of WebSocket API {chat.api_id}"
     try:
-        return _Client(name, create_connection(url, timeout=WAIT_S[_target(chat)]))
+        return _Client(name, create_connection(url, timeout=CONNECT_S))
     except WebSocketBadStatusException as exc:
         why, hint = _connect_problem(chat, exc.status_code)
         lines = [f"the handshake of {name} was refused with HTTP {exc.status_code}"]
         lines.append(f"because {why}")
-        reason = trace_reason(chat.lab)
+        reason = trace_reason(chat.lab, event="CONNECT")
         if reason:
             lines.append(f"(gateway: {reason})")
         fail(criterion, expected=f"{name} connects to {where}", got="\n".join(lines), hint=hint)
@@ -253,16 +255,28 @@ def _judge_delivery(
     errors = [e for e in map(_gateway_error, alice) if e]
     if errors:
         _fail(chat, criterion, expected, got, _error_problem(chat, errors[0], "for this message"))
-    if want in carol or (want in alice and want in bob):
+    if want in carol:
         _fail(
             chat,
             criterion,
             expected,
             got,
             (
-                f"{spec.BYSTANDER if want in carol else spec.SENDER} got {spec.RECIPIENT}'s "
-                "private message: your function posts to every connection, as sendMessage's "
-                f"broadcast does, not only to the rows whose name is {spec.RECIPIENT!r}",
+                f"{spec.BYSTANDER} got {spec.RECIPIENT}'s private message: your function posts "
+                "to every connection, as sendMessage's broadcast does, not only to the rows "
+                f"whose name is {spec.RECIPIENT!r}",
+                spec.LOOKUP_HINT,
+            ),
+        )
+    if want in alice:
+        _fail(
+            chat,
+            criterion,
+            expected,
+            got,
+            (
+                f"{spec.SENDER} got her own private message back: your function posts to the "
+                f"sender too, not only to the rows whose name is {spec.RECIPIENT!r}",
                 spec.LOOKUP_HINT,
             ),
         )
@@ -433,7 +447,8 @@ def _nobody(chat: ChatApi, clients: dict[str, _Client]) -> str:
             expected,
             got,
             (
-                f"{alice} got " + ("it more than once" if want in mine else difference(want, wrong)),
+                f"{alice} got "
+                + ("it more than once" if want in mine else difference(want, wrong)),
                 spec.NOBODY_HINT,
             ),
         )
@@ -449,11 +464,11 @@ def _gone(chat: ChatApi, clients: dict[str, _Client]) -> str:
         f"a private message to {bob}, who also has a row of a connection that is gone, "
         f"reaches {bob}; that row is deleted"
     )
-    table = chat.lab.session.client("dynamodb", region_name=chat.lab.region)
+    ddb = chat.lab.session.client("dynamodb", region_name=chat.lab.region)
     key = {"connectionId": {"S": spec.GONE_CONNECTION_ID}}
     expires = int(chat.lab.clock.now()) + 3600
     try:
-        table.put_item(
+        ddb.put_item(
             TableName=spec.TABLE,
             Item={**key, "name": {"S": bob}, "expiresAt": {"N": str(expires)}},
         )
@@ -495,7 +510,7 @@ def _gone(chat: ChatApi, clients: dict[str, _Client]) -> str:
                 (gone_problem[0] + f"stopped there, so {bob} got nothing", gone_problem[1]),
             )
         _judge_delivery(chat, criterion, expected, got, want)
-        left = table.get_item(TableName=spec.TABLE, Key=key, ConsistentRead=True).get("Item")
+        left = ddb.get_item(TableName=spec.TABLE, Key=key, ConsistentRead=True).get("Item")
         if left:
             _fail(
                 chat,
@@ -510,7 +525,7 @@ def _gone(chat: ChatApi, clients: dict[str, _Client]) -> str:
             )
     finally:
         with suppress(ClientError):
-            table.delete_item(TableName=spec.TABLE, Key=key)
+            ddb.delete_item(TableName=spec.TABLE, Key=key)
     return (
         f"{alice} → {bob} while the table also names {bob} for a connection that is gone: "
         f"{bob} gets it, the row of the gone connection is deleted"

@@ -110,14 +110,17 @@ class ChatApi:
 # ---------------------------------------------------------------------------- the trace
 
 
-def trace_reason(lab: Any, route_key: str | None = None) -> str | None:
-    """What the gateway decided for the last message (moto target), on one line:
-    ``route: ...; gateway-response: INTEGRATION_FAILURE: ...``. None on the aws target."""
+def trace_reason(lab: Any, route_key: str | None = None, event: str = "MESSAGE") -> str | None:
+    """What the gateway decided for the last ``event`` (``MESSAGE``, for ``route_key`` if
+    given; or ``CONNECT``) on the moto target, on one line: ``route: ...;
+    gateway-response: INTEGRATION_FAILURE: ...``. None on the aws target."""
     gateway = getattr(lab, "gateway", None)
     if gateway is None:
         return None
+    # a handshake refused before its route was chosen (no stage) has no method yet
+    events = (event, "") if event == "CONNECT" else (event,)
     for trace in reversed(gateway.traces.last(20)):
-        if trace.method != "MESSAGE" or (route_key and trace.path != route_key):
+        if trace.method not in events or (route_key and trace.path != route_key):
             continue
         found = []
         for entry in trace.entries:
