@@ -411,3 +411,38 @@ def full_match(pattern: str, text: str) -> bool:
         return re.fullmatch(pattern, text) is not None
     except re.error:
         return False
+
+
+def invoke_permission(
+    awslambda: Any, function: str, function_arn: str, source_arn: str, account: str
+) -> tuple[bool, list[str]]:
+    """Whether the function's resource-based policy lets API Gateway invoke it from
+    ``source_arn`` (as the data plane decides), and the source ARNs the policy does name."""
+    import json
+
+    from ..gateway import policy as iam_policy
+
+    try:
+        policy = json.loads(awslambda.get_policy(FunctionName=function)["Policy"])
+    except ClientError as exc:
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+        policy = {}
+    statements = iam_policy.statements_of(policy)
+    decision = iam_policy.evaluate(
+        statements,
+        action="lambda:InvokeFunction",
+        resource=function_arn,
+        principal={"Service": ["apigateway.amazonaws.com"]},
+        context={"AWS:SourceArn": source_arn, "AWS:SourceAccount": account},
+    )
+    arns = sorted(
+        {
+            str(value)
+            for statement in statements
+            for condition in (statement.get("Condition") or {}).values()
+            for key, value in condition.items()
+            if key.lower() == "aws:sourcearn"
+        }
+    )
+    return decision.allowed, arns

@@ -16,7 +16,15 @@ from botocore.exceptions import ClientError
 
 from ..gateway import policy as iam_policy
 from . import lab03_spec as spec
-from .common import RestApiView, account_id, describe, error_code, trace_reason, why_403
+from .common import (
+    RestApiView,
+    account_id,
+    describe,
+    error_code,
+    invoke_permission,
+    trace_reason,
+    why_403,
+)
 
 Problem = tuple[str, str]
 
@@ -206,30 +214,11 @@ def permission_problem(
         if error_code(exc) != "ResourceNotFoundException":
             raise
         return (f"the {what} calls function {name!r}, which does not exist", "Create it first.")
-    try:
-        policy = json.loads(api.awslambda.get_policy(FunctionName=name)["Policy"])
-    except ClientError as exc:
-        if error_code(exc) != "ResourceNotFoundException":
-            raise
-        policy = {}
-    decision = iam_policy.evaluate(
-        iam_policy.statements_of(policy),
-        action="lambda:InvokeFunction",
-        resource=fn["FunctionArn"],
-        principal={"Service": ["apigateway.amazonaws.com"]},
-        context={"AWS:SourceArn": source_arn, "AWS:SourceAccount": api.account},
+    allowed, arns = invoke_permission(
+        api.awslambda, name, fn["FunctionArn"], source_arn, api.account
     )
-    if decision.allowed:
+    if allowed:
         return None
-    arns = sorted(
-        {
-            str(value)
-            for statement in iam_policy.statements_of(policy)
-            for condition in (statement.get("Condition") or {}).values()
-            for key, value in condition.items()
-            if key.lower() == "aws:sourcearn"
-        }
-    )
     return (
         f"{what} function {name!r} has no permission for {source_arn}"
         + (f"\n(its policy allows only {', '.join(arns)})" if arns else " (it has no policy)"),

@@ -15,9 +15,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..gateway import policy as iam_policy
 from . import lab05_spec as spec
-from .common import account_id, error_code
+from .common import account_id, error_code, invoke_permission
 
 Problem = tuple[str, str]
 
@@ -186,31 +185,12 @@ def permission_problem(chat: ChatApi, function: str) -> Problem | None:
             f"route {spec.ROUTE}'s integration calls function {function!r}, which does not exist",
             spec.FUNCTION_HINT,
         )
-    try:
-        policy = json.loads(chat.awslambda.get_policy(FunctionName=function)["Policy"])
-    except ClientError as exc:
-        if error_code(exc) != "ResourceNotFoundException":
-            raise
-        policy = {}
     source_arn = chat.source_arn(spec.ROUTE)
-    decision = iam_policy.evaluate(
-        iam_policy.statements_of(policy),
-        action="lambda:InvokeFunction",
-        resource=fn["FunctionArn"],
-        principal={"Service": ["apigateway.amazonaws.com"]},
-        context={"AWS:SourceArn": source_arn, "AWS:SourceAccount": chat.account},
+    allowed, arns = invoke_permission(
+        chat.awslambda, function, fn["FunctionArn"], source_arn, chat.account
     )
-    if decision.allowed:
+    if allowed:
         return None
-    arns = sorted(
-        {
-            str(value)
-            for statement in iam_policy.statements_of(policy)
-            for condition in (statement.get("Condition") or {}).values()
-            for key, value in condition.items()
-            if key.lower() == "aws:sourcearn"
-        }
-    )
     return (
         f"function {function!r} has no permission for {source_arn} (API Gateway invokes a "
         "WebSocket route's function with the source ARN .../{stage}/{route key})"

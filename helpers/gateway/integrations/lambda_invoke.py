@@ -44,6 +44,17 @@ def source_arn(ctx: InvocationContext) -> str:
     return f"arn:aws:execute-api:{ctx.region}:{ctx.account_id}:{ctx.api_id}/{ctx.stage.name}/{tail}"
 
 
+def function_error_reason(payload: bytes) -> str:
+    """``"ErrorType: message"`` from a function's error payload (for traces and logs)."""
+    import json
+
+    try:
+        err = json.loads(payload)
+        return f"{err.get('errorType')}: {err.get('errorMessage')}"
+    except (ValueError, AttributeError):
+        return "function error"
+
+
 class FunctionUnavailable(Exception):
     """API Gateway cannot call the function: it does not exist, or may not be invoked."""
 

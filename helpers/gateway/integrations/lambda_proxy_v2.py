@@ -249,11 +249,7 @@ def integrate(ctx: InvocationContext) -> None:
         raise ConfigurationError(reason=exc.reason) from None
     ctx.integration_response = result
     if result.function_error:
-        try:
-            err = json.loads(result.payload)
-            why = f"{err.get('errorType')}: {err.get('errorMessage')}"
-        except (ValueError, AttributeError):
-            why = "function error"
+        why = lambda_invoke.function_error_reason(result.payload)
         ctx.trace.add("integration", "function error", error=why)
         raise IntegrationError(reason=f"The Lambda function returned an error: {why}")
     try:

@@ -8,10 +8,12 @@ stripped from the path); otherwise the ``$default`` stage answers at the API roo
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import unquote
 
 from .. import control_plane
 from ..context import InvocationContext, MethodRequest, StageView
+from ..errors import GatewayError
 from ..http_errors import PayloadTooLarge, RouteNotFound
 from .parse import MAX_HEADER_BYTES, MAX_PAYLOAD_BYTES, split_query
 
@@ -46,6 +48,33 @@ def forwarded_headers(ctx: InvocationContext) -> dict[str, list[str]]:
     return headers
 
 
+def deployed(
+    ctx: InvocationContext, api: Any, stage: Any, snapshots: Any, missing: type[GatewayError]
+) -> Any:
+    """Set ``ctx.stage`` from an apigatewayv2 stage (HTTP or WebSocket API) and return the
+    snapshot of the deployment it serves; ``missing`` is raised when there is none."""
+    ctx.stage = StageView(
+        name=stage.name,
+        deployment_id=getattr(stage, "deployment_id", None) or "",
+        variables=dict(stage.stage_variables or {}),
+        method_settings={},
+        access_log_settings=stage.access_log_settings,
+        raw=stage,
+    )
+    deployment_id = ctx.stage.deployment_id
+    if not deployment_id:
+        raise missing(reason=f"stage {stage.name} has no deployment yet")
+    snap = snapshots.get(
+        ctx.region,
+        ctx.api_id,
+        deployment_id,
+        lambda: control_plane.http_deployment_document(api, deployment_id),
+    )
+    if snap is None:
+        raise missing(reason=f"deployment {deployment_id} no longer exists")
+    return snap
+
+
 def step(ctx: InvocationContext) -> None:
     """Stage: enforce size limits, pick the stage (named, else $default), decode the path."""
     req = ctx.request
@@ -77,25 +106,8 @@ def step(ctx: InvocationContext) -> None:
     ctx.trace.method = req.method.upper()
     if stage is None:
         raise RouteNotFound(reason=f"no stage named {named!r} and no $default stage")
-    ctx.stage = StageView(
-        name=stage.name,
-        deployment_id=getattr(stage, "deployment_id", None) or "",
-        variables=dict(stage.stage_variables or {}),
-        method_settings={},
-        access_log_settings=stage.access_log_settings,
-        raw=stage,
-    )
     ctx.trace.stage = stage.name
-    if not ctx.stage.deployment_id:
-        raise RouteNotFound(reason=f"stage {stage.name} has no deployment yet")
+    ctx.http_deployment = deployed(ctx, api, stage, ctx.plane.http_snapshots, RouteNotFound)
     deployment_id = ctx.stage.deployment_id
-    ctx.http_deployment = ctx.plane.http_snapshots.get(
-        ctx.region,
-        ctx.api_id,
-        deployment_id,
-        lambda: control_plane.http_deployment_document(api, deployment_id),
-    )
-    if ctx.http_deployment is None:
-        raise RouteNotFound(reason=f"deployment {deployment_id} no longer exists")
     where = "at the API root" if stage.name == DEFAULT_STAGE else f"as /{stage.name}"
     ctx.trace.add("stage", f"stage {stage.name} ({where})", deployment=deployment_id, path=path)

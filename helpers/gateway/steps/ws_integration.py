@@ -76,11 +76,7 @@ def lambda_proxy(ctx: InvocationContext, integration: dict[str, Any]) -> None:
     except InternalServerError as err:
         raise IntegrationFailure(reason=err.reason) from None
     if result.function_error:
-        try:
-            err = json.loads(result.payload)
-            why = f"{err.get('errorType')}: {err.get('errorMessage')}"
-        except (ValueError, AttributeError):
-            why = "function error"
+        why = lambda_invoke.function_error_reason(result.payload)
         ctx.trace.add("integration", "function error", error=why)
         raise IntegrationFailure(reason=f"The Lambda function returned an error: {why}")
     status, body, headers = parse_answer(result.payload)

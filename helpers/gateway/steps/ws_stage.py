@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .. import control_plane
-from ..context import InvocationContext, StageView
+from ..context import InvocationContext
 from ..ws_errors import StageNotFound
+from .http_stage import deployed
 
 
 def step(ctx: InvocationContext) -> None:
@@ -15,24 +15,6 @@ def step(ctx: InvocationContext) -> None:
     ctx.trace.stage = conn.stage
     if stage is None:
         raise StageNotFound(reason=f"no stage named {conn.stage!r}")
-    ctx.stage = StageView(
-        name=stage.name,
-        deployment_id=getattr(stage, "deployment_id", None) or "",
-        variables=dict(stage.stage_variables or {}),
-        method_settings={},
-        access_log_settings=stage.access_log_settings,
-        raw=stage,
-    )
-    if not ctx.stage.deployment_id:
-        raise StageNotFound(reason=f"stage {stage.name} has no deployment yet")
-    deployment_id = ctx.stage.deployment_id
-    ctx.ws_deployment = ctx.plane.ws_snapshots.get(
-        ctx.region,
-        ctx.api_id,
-        deployment_id,
-        lambda: control_plane.http_deployment_document(api, deployment_id),
-    )
-    if ctx.ws_deployment is None:
-        raise StageNotFound(reason=f"deployment {deployment_id} no longer exists")
+    ctx.ws_deployment = deployed(ctx, api, stage, ctx.plane.ws_snapshots, StageNotFound)
     if ctx.event_type == "CONNECT":
-        ctx.trace.add("stage", f"stage {stage.name}", deployment=deployment_id)
+        ctx.trace.add("stage", f"stage {stage.name}", deployment=ctx.stage.deployment_id)
