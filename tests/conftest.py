@@ -481,7 +481,9 @@ class HttpApiKit:
         (or, with ``auto_deploy=False``, one explicit deployment)."""
         fn_arn = self.function(source, timeout=timeout)
         api_id = self.api(**api_kwargs)
-        integration = self.lambda_integration(api_id, fn_arn, payload=payload, timeout_ms=timeout_ms)
+        integration = self.lambda_integration(
+            api_id, fn_arn, payload=payload, timeout_ms=timeout_ms
+        )
         made = {key: self.route(api_id, key, integration) for key in routes}
         if permit:
             self.permit(fn_arn, api_id)
@@ -728,3 +730,59 @@ class WsApiKit:
 def ws_kit(kit: RestApiKit, fresh_lab: Any) -> WsApiKit:
     """:class:`WsApiKit` on a fresh lab (shares ``kit``'s Lambda role and clients)."""
     return WsApiKit(kit, fresh_lab)
+
+
+# ---------------------------------------------------------------------------------- Cognito
+
+COGNITO_PASSWORD = "Corr3ct-Horse!"
+
+
+@dataclass
+class CognitoPool:
+    """A moto user pool with one app client, one user (alice) and that user's tokens."""
+
+    id: str
+    arn: str
+    issuer: str
+    client_id: str
+    id_token: str
+    access_token: str
+
+    def claims(self, token: str) -> dict[str, Any]:
+        import jwt
+
+        return jwt.decode(token, options={"verify_signature": False})
+
+
+def _make_pool(name: str = "lab-pool") -> CognitoPool:
+    idp = boto3.client("cognito-idp", region_name=REGION)
+    pool = idp.create_user_pool(PoolName=name)["UserPool"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientName=f"{name}-client",
+        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    idp.admin_create_user(UserPoolId=pool["Id"], Username="alice", TemporaryPassword="Tmp-pass1!")
+    idp.admin_set_user_password(
+        UserPoolId=pool["Id"], Username="alice", Password=COGNITO_PASSWORD, Permanent=True
+    )
+    tokens = idp.admin_initiate_auth(
+        UserPoolId=pool["Id"],
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "alice", "PASSWORD": COGNITO_PASSWORD},
+    )["AuthenticationResult"]
+    return CognitoPool(
+        id=pool["Id"],
+        arn=pool["Arn"],
+        issuer=f"https://cognito-idp.{REGION}.amazonaws.com/{pool['Id']}",
+        client_id=client_id,
+        id_token=tokens["IdToken"],
+        access_token=tokens["AccessToken"],
+    )
+
+
+@pytest.fixture
+def make_pool() -> Callable[..., CognitoPool]:
+    """``make_pool(name="lab-pool")``: a Cognito user pool, app client, user and tokens."""
+    return _make_pool

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import jwt
 import pytest
 import requests
@@ -20,41 +20,8 @@ pytestmark = pytest.mark.usefixtures("fresh_lab")
 
 FUNCTIONS = Path(__file__).parents[2] / "functions"
 REGION = "us-east-1"
-PASSWORD = "Corr3ct-Horse!"
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 UNAUTHORIZED = b'{"message":"Unauthorized"}'
-
-
-@dataclass
-class Pool:
-    """A moto user pool with one app client, one user and that user's tokens."""
-
-    id: str
-    arn: str
-    client_id: str
-    id_token: str
-    access_token: str
-
-
-def make_pool(name: str = "lab-pool") -> Pool:
-    idp = boto3.client("cognito-idp", region_name=REGION)
-    pool = idp.create_user_pool(PoolName=name)["UserPool"]
-    client_id = idp.create_user_pool_client(
-        UserPoolId=pool["Id"],
-        ClientName=f"{name}-client",
-        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )["UserPoolClient"]["ClientId"]
-    idp.admin_create_user(UserPoolId=pool["Id"], Username="alice", TemporaryPassword="Tmp-pass1!")
-    idp.admin_set_user_password(
-        UserPoolId=pool["Id"], Username="alice", Password=PASSWORD, Permanent=True
-    )
-    tokens = idp.admin_initiate_auth(
-        UserPoolId=pool["Id"],
-        ClientId=client_id,
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]
-    return Pool(pool["Id"], pool["Arn"], client_id, tokens["IdToken"], tokens["AccessToken"])
 
 
 def claims_of(token: str) -> dict[str, Any]:
@@ -85,7 +52,7 @@ class CognitoApi:
 
 def cognito_api(
     kit: Any,
-    pools: list[Pool],
+    pools: list[Any],
     *,
     scopes: list[str] | None = None,
     policy: dict[str, Any] | None = None,
@@ -131,13 +98,13 @@ def assert_unauthorized(resp: requests.Response) -> None:
     assert resp.headers["x-amzn-ErrorType"] == "UnauthorizedException"
 
 
-def test_id_token_is_allowed(kit: Any) -> None:
+def test_id_token_is_allowed(kit: Any, make_pool: Callable[..., Any]) -> None:
     pool = make_pool()
     api = cognito_api(kit, [pool])
     assert api.get(pool.id_token).status_code == 200
 
 
-def test_claims_reach_the_proxy_event_as_strings(kit: Any) -> None:
+def test_claims_reach_the_proxy_event_as_strings(kit: Any, make_pool: Callable[..., Any]) -> None:
     pool = make_pool()
     api = cognito_api(kit, [pool])
     event = api.get(pool.id_token).json()
@@ -155,7 +122,7 @@ def test_claims_reach_the_proxy_event_as_strings(kit: Any) -> None:
         assert claims["auth_time"] == str(expected["auth_time"])
 
 
-def test_missing_header_is_401(kit: Any, lab: Any) -> None:
+def test_missing_header_is_401(kit: Any, lab: Any, make_pool: Callable[..., Any]) -> None:
     api = cognito_api(kit, [make_pool()])
     assert_unauthorized(api.get(None))
     assert_unauthorized(api.get(""))
@@ -164,18 +131,20 @@ def test_missing_header_is_401(kit: Any, lab: Any) -> None:
     )
 
 
-def test_garbage_token_is_401(kit: Any) -> None:
+def test_garbage_token_is_401(kit: Any, make_pool: Callable[..., Any]) -> None:
     api = cognito_api(kit, [make_pool()])
     assert_unauthorized(api.get("not-a-token"))
 
 
-def test_access_token_without_scopes_configured_is_401(kit: Any) -> None:
+def test_access_token_without_scopes_configured_is_401(
+    kit: Any, make_pool: Callable[..., Any]
+) -> None:
     pool = make_pool()
     api = cognito_api(kit, [pool])
     assert_unauthorized(api.get(pool.access_token))
 
 
-def test_method_scopes_want_an_access_token(kit: Any) -> None:
+def test_method_scopes_want_an_access_token(kit: Any, make_pool: Callable[..., Any]) -> None:
     pool = make_pool()
     api = cognito_api(kit, [pool], scopes=[ADMIN_SCOPE])
     resp = api.get(pool.access_token)
@@ -186,7 +155,9 @@ def test_method_scopes_want_an_access_token(kit: Any) -> None:
     assert_unauthorized(api.get(pool.id_token))
 
 
-def test_access_token_without_any_method_scope_is_401(kit: Any) -> None:
+def test_access_token_without_any_method_scope_is_401(
+    kit: Any, make_pool: Callable[..., Any]
+) -> None:
     pool = make_pool()
     api = cognito_api(kit, [pool], scopes=["orders/read"])
     assert_unauthorized(api.get(pool.access_token))
@@ -195,7 +166,7 @@ def test_access_token_without_any_method_scope_is_401(kit: Any) -> None:
     assert api.get(pool.access_token).status_code == 200
 
 
-def test_expired_token_is_401(kit: Any, lab: Any) -> None:
+def test_expired_token_is_401(kit: Any, lab: Any, make_pool: Callable[..., Any]) -> None:
     lab.clock.freeze("2025-01-01T09:00:00Z")
     pool = make_pool()
     api = cognito_api(kit, [pool])
@@ -204,7 +175,7 @@ def test_expired_token_is_401(kit: Any, lab: Any) -> None:
     assert_unauthorized(api.get(pool.id_token))
 
 
-def test_token_from_another_pool_is_401(kit: Any) -> None:
+def test_token_from_another_pool_is_401(kit: Any, make_pool: Callable[..., Any]) -> None:
     pool, other = make_pool(), make_pool("other-pool")
     api = cognito_api(kit, [pool])
     assert_unauthorized(api.get(other.id_token))
@@ -213,13 +184,15 @@ def test_token_from_another_pool_is_401(kit: Any) -> None:
     assert both.get(other.id_token).status_code == 200
 
 
-def test_validation_expression_is_matched_against_aud(kit: Any) -> None:
+def test_validation_expression_is_matched_against_aud(
+    kit: Any, make_pool: Callable[..., Any]
+) -> None:
     pool = make_pool()
     assert cognito_api(kit, [pool], validation=pool.client_id).get(pool.id_token).status_code == 200
     assert_unauthorized(cognito_api(kit, [pool], validation="^nobody$").get(pool.id_token))
 
 
-def test_claims_in_a_mapping_template(kit: Any) -> None:
+def test_claims_in_a_mapping_template(kit: Any, make_pool: Callable[..., Any]) -> None:
     """``$context.authorizer.claims.sub`` and ``claims['cognito:username']`` (the bracket form
     for names with a colon) in a MOCK integration's response template."""
     pool = make_pool()
@@ -270,7 +243,7 @@ def test_claims_in_a_mapping_template(kit: Any) -> None:
     reason="the emulator renders the whole claims map; the DG says $context.authorizer.claims "
     "alone returns null (a fix belongs in helpers/gateway/mapping)",
 )
-def test_claims_alone_render_as_null(kit: Any) -> None:
+def test_claims_alone_render_as_null(kit: Any, make_pool: Callable[..., Any]) -> None:
     pool = make_pool()
     api = cognito_api(kit, [pool])
     rid = kit.resource(api.api_id, "/me")
@@ -317,7 +290,9 @@ def policy(effect: str, condition: dict[str, Any] | None = None) -> dict[str, An
     return {"Version": "2012-10-17", "Statement": [st]}
 
 
-def test_resource_policy_explicit_deny_wins_over_a_valid_token(kit: Any, lab: Any) -> None:
+def test_resource_policy_explicit_deny_wins_over_a_valid_token(
+    kit: Any, lab: Any, make_pool: Callable[..., Any]
+) -> None:
     pool = make_pool()
     api = cognito_api(
         kit, [pool], policy=policy("Deny", {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}})
@@ -329,7 +304,9 @@ def test_resource_policy_explicit_deny_wins_over_a_valid_token(kit: Any, lab: An
     assert not any(e.step == "authorize" for e in lab.last_trace().entries)
 
 
-def test_resource_policy_silent_and_a_valid_token_is_allowed(kit: Any) -> None:
+def test_resource_policy_silent_and_a_valid_token_is_allowed(
+    kit: Any, make_pool: Callable[..., Any]
+) -> None:
     pool = make_pool()
     api = cognito_api(
         kit, [pool], policy=policy("Allow", {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})
@@ -338,7 +315,7 @@ def test_resource_policy_silent_and_a_valid_token_is_allowed(kit: Any) -> None:
     assert_unauthorized(api.get(None))
 
 
-def test_authorizer_added_later_needs_a_redeploy(kit: Any) -> None:
+def test_authorizer_added_later_needs_a_redeploy(kit: Any, make_pool: Callable[..., Any]) -> None:
     pool = make_pool()
     api = cognito_api(kit, [pool])
     rid = kit.resource(api.api_id, "/pets")
@@ -353,7 +330,7 @@ def test_authorizer_added_later_needs_a_redeploy(kit: Any) -> None:
     assert api.get(None).status_code == 200
 
 
-def test_event_carries_no_lambda_authorizer_fields(kit: Any) -> None:
+def test_event_carries_no_lambda_authorizer_fields(kit: Any, make_pool: Callable[..., Any]) -> None:
     pool = make_pool()
     api = cognito_api(kit, [pool])
     authorizer = api.get(pool.id_token).json()["requestContext"]["authorizer"]

@@ -7,11 +7,11 @@ the redeploy rule for routes on a stage without auto-deploy."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import jwt
 import pytest
 import requests
@@ -23,7 +23,6 @@ FUNCTIONS = Path(__file__).parents[2] / "functions"
 EVENTS = Path(__file__).parents[3] / "shared" / "reference" / "events"
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-PASSWORD = "Corr3ct-Horse!"
 #: moto signs every pool's tokens with this key (kid "dummy"); its public half is in each JWKS
 PRIVATE_JWK = load_resource("cognitoidp/resources/jwks-private.json")
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"
@@ -33,46 +32,6 @@ INTERNAL = b'{"message":"Internal Server Error"}'
 
 
 # ====================================================================================== JWT
-
-
-@dataclass
-class Pool:
-    """A moto user pool with one app client, one user and that user's tokens."""
-
-    id: str
-    arn: str
-    issuer: str
-    client_id: str
-    id_token: str
-    access_token: str
-
-
-def make_pool(name: str = "lab-pool") -> Pool:
-    idp = boto3.client("cognito-idp", region_name=REGION)
-    pool = idp.create_user_pool(PoolName=name)["UserPool"]
-    client_id = idp.create_user_pool_client(
-        UserPoolId=pool["Id"],
-        ClientName=f"{name}-client",
-        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )["UserPoolClient"]["ClientId"]
-    idp.admin_create_user(UserPoolId=pool["Id"], Username="alice", TemporaryPassword="Tmp-pass1!")
-    idp.admin_set_user_password(
-        UserPoolId=pool["Id"], Username="alice", Password=PASSWORD, Permanent=True
-    )
-    tokens = idp.admin_initiate_auth(
-        UserPoolId=pool["Id"],
-        ClientId=client_id,
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]
-    return Pool(
-        id=pool["Id"],
-        arn=pool["Arn"],
-        issuer=f"https://cognito-idp.{REGION}.amazonaws.com/{pool['Id']}",
-        client_id=client_id,
-        id_token=tokens["IdToken"],
-        access_token=tokens["AccessToken"],
-    )
 
 
 def sign(claims: dict[str, Any]) -> str:
@@ -103,7 +62,7 @@ class JwtApi:
 
 def jwt_api(
     http_kit: Any,
-    pool: Pool,
+    pool: Any,
     *,
     scopes: list[str] | None = None,
     audience: list[str] | None = None,
@@ -133,7 +92,7 @@ def challenge(resp: requests.Response) -> str:
     return resp.headers["www-authenticate"]
 
 
-def test_jwt_id_token_raw_and_bearer(http_kit: Any) -> None:
+def test_jwt_id_token_raw_and_bearer(http_kit: Any, make_pool: Callable[..., Any]) -> None:
     pool = make_pool()
     api = jwt_api(http_kit, pool)
     for value in (pool.id_token, f"Bearer {pool.id_token}"):
@@ -142,7 +101,9 @@ def test_jwt_id_token_raw_and_bearer(http_kit: Any) -> None:
         assert "x-amzn-ErrorType" not in resp.headers
 
 
-def test_jwt_claims_reach_the_integration_as_strings(http_kit: Any) -> None:
+def test_jwt_claims_reach_the_integration_as_strings(
+    http_kit: Any, make_pool: Callable[..., Any]
+) -> None:
     pool = make_pool()
     api = jwt_api(http_kit, pool)
     event = api.get(pool.id_token).json()
@@ -157,7 +118,7 @@ def test_jwt_claims_reach_the_integration_as_strings(http_kit: Any) -> None:
     assert jwt_ctx["scopes"] is None
 
 
-def test_jwt_missing_header_is_401(http_kit: Any, lab: Any) -> None:
+def test_jwt_missing_header_is_401(http_kit: Any, lab: Any, make_pool: Callable[..., Any]) -> None:
     api = jwt_api(http_kit, make_pool())
     before = sum(lab.gateway.jwks.fetches.values())
     resp = api.get(None)
@@ -166,7 +127,9 @@ def test_jwt_missing_header_is_401(http_kit: Any, lab: Any) -> None:
     assert sum(lab.gateway.jwks.fetches.values()) == before  # no token: no keys fetched
 
 
-def test_jwt_empty_header_is_401_without_a_challenge(http_kit: Any) -> None:
+def test_jwt_empty_header_is_401_without_a_challenge(
+    http_kit: Any, make_pool: Callable[..., Any]
+) -> None:
     api = jwt_api(http_kit, make_pool())
     resp = api.get("")
     assert (resp.status_code, resp.content) == (401, UNAUTHORIZED)
@@ -174,14 +137,18 @@ def test_jwt_empty_header_is_401_without_a_challenge(http_kit: Any) -> None:
 
 
 @pytest.mark.parametrize("value", ["Bearer", "Bearer ", "bearer   "])
-def test_jwt_bearer_without_a_token_is_401(http_kit: Any, value: str) -> None:
+def test_jwt_bearer_without_a_token_is_401(
+    http_kit: Any, value: str, make_pool: Callable[..., Any]
+) -> None:
     api = jwt_api(http_kit, make_pool())
     resp = api.get(value)
     assert (resp.status_code, resp.content) == (401, UNAUTHORIZED)
     assert 'error="invalid_token"' in challenge(resp)
 
 
-def test_jwt_wrong_audience_is_401_with_the_documented_challenge(http_kit: Any) -> None:
+def test_jwt_wrong_audience_is_401_with_the_documented_challenge(
+    http_kit: Any, make_pool: Callable[..., Any]
+) -> None:
     pool = make_pool()
     api = jwt_api(http_kit, pool, audience=["someone-else"])
     resp = api.get(pool.id_token)
@@ -194,7 +161,7 @@ def test_jwt_wrong_audience_is_401_with_the_documented_challenge(http_kit: Any) 
     )
 
 
-def test_jwt_token_of_another_issuer_is_401(http_kit: Any) -> None:
+def test_jwt_token_of_another_issuer_is_401(http_kit: Any, make_pool: Callable[..., Any]) -> None:
     pool, other = make_pool(), make_pool("other")
     api = jwt_api(http_kit, pool, audience=[pool.client_id, other.client_id])
     resp = api.get(other.id_token)
@@ -202,7 +169,7 @@ def test_jwt_token_of_another_issuer_is_401(http_kit: Any) -> None:
     assert 'error="invalid_token"' in challenge(resp)
 
 
-def test_jwt_expired_token_is_401(http_kit: Any, lab: Any) -> None:
+def test_jwt_expired_token_is_401(http_kit: Any, lab: Any, make_pool: Callable[..., Any]) -> None:
     lab.clock.freeze("2025-01-01T09:00:00Z")
     pool = make_pool()
     api = jwt_api(http_kit, pool)
@@ -213,7 +180,9 @@ def test_jwt_expired_token_is_401(http_kit: Any, lab: Any) -> None:
     assert 'error="invalid_token"' in challenge(resp)
 
 
-def test_jwt_access_token_accepted_by_client_id(http_kit: Any) -> None:
+def test_jwt_access_token_accepted_by_client_id(
+    http_kit: Any, make_pool: Callable[..., Any]
+) -> None:
     pool = make_pool()
     assert "aud" not in claims_of(pool.access_token)
     api = jwt_api(http_kit, pool)
@@ -223,7 +192,9 @@ def test_jwt_access_token_accepted_by_client_id(http_kit: Any) -> None:
     assert claims["client_id"] == pool.client_id
 
 
-def test_jwt_route_scope_the_token_has_is_allowed(http_kit: Any) -> None:
+def test_jwt_route_scope_the_token_has_is_allowed(
+    http_kit: Any, make_pool: Callable[..., Any]
+) -> None:
     pool = make_pool()
     api = jwt_api(http_kit, pool, scopes=[ADMIN_SCOPE])
     resp = api.get(f"Bearer {pool.access_token}")
@@ -231,7 +202,9 @@ def test_jwt_route_scope_the_token_has_is_allowed(http_kit: Any) -> None:
     assert resp.json()["requestContext"]["authorizer"]["jwt"]["scopes"] == [ADMIN_SCOPE]
 
 
-def test_jwt_route_scope_the_token_lacks_is_403(http_kit: Any) -> None:
+def test_jwt_route_scope_the_token_lacks_is_403(
+    http_kit: Any, make_pool: Callable[..., Any]
+) -> None:
     pool = make_pool()
     api = jwt_api(http_kit, pool, scopes=["orders/read"])
     resp = api.get(pool.access_token)
@@ -243,7 +216,9 @@ def test_jwt_route_scope_the_token_lacks_is_403(http_kit: Any) -> None:
 
 
 @pytest.mark.parametrize("claim", ["nbf", "iat"])
-def test_jwt_not_yet_valid_tokens_are_401(http_kit: Any, lab: Any, claim: str) -> None:
+def test_jwt_not_yet_valid_tokens_are_401(
+    http_kit: Any, lab: Any, claim: str, make_pool: Callable[..., Any]
+) -> None:
     now = lab.clock.freeze("2025-01-01T09:00:00Z")
     pool = make_pool()
     api = jwt_api(http_kit, pool)
@@ -263,7 +238,9 @@ def test_jwt_not_yet_valid_tokens_are_401(http_kit: Any, lab: Any, claim: str) -
     assert api.get(token).status_code == 200
 
 
-def test_jwt_custom_token_claims_are_strings(http_kit: Any, lab: Any) -> None:
+def test_jwt_custom_token_claims_are_strings(
+    http_kit: Any, lab: Any, make_pool: Callable[..., Any]
+) -> None:
     now = int(lab.clock.freeze("2025-01-01T09:00:00Z"))
     pool = make_pool()
     api = jwt_api(http_kit, pool)
@@ -284,7 +261,9 @@ def test_jwt_custom_token_claims_are_strings(http_kit: Any, lab: Any) -> None:
     assert claims["iat"] == str(now)
 
 
-def test_jwt_identity_source_in_a_query_string(http_kit: Any) -> None:
+def test_jwt_identity_source_in_a_query_string(
+    http_kit: Any, make_pool: Callable[..., Any]
+) -> None:
     pool = make_pool()
     api = jwt_api(http_kit, pool)
     http_kit.v2.update_authorizer(
@@ -296,7 +275,9 @@ def test_jwt_identity_source_in_a_query_string(http_kit: Any) -> None:
     assert api.get(pool.id_token).status_code == 401  # the header is not read any more
 
 
-def test_jwt_path_parameter_identity_source_is_500(http_kit: Any) -> None:
+def test_jwt_path_parameter_identity_source_is_500(
+    http_kit: Any, make_pool: Callable[..., Any]
+) -> None:
     pool = make_pool()
     api = jwt_api(http_kit, pool)
     http_kit.v2.update_authorizer(

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-import boto3
 import jwt
 import pytest
 import requests
@@ -33,57 +32,13 @@ from helpers.gateway.auth.jwt_tokens import (
 )
 
 REGION = "us-east-1"
-PASSWORD = "Corr3ct-Horse!"
 PRIVATE_JWK = load_resource("cognitoidp/resources/jwks-private.json")
 PUBLIC_JWKS = load_resource("cognitoidp/resources/jwks-public.json")
 NOW = 1_700_000_000
 
 
-@dataclass
-class Pool:
-    """A moto user pool with one app client, one user and that user's tokens."""
-
-    id: str
-    arn: str
-    issuer: str
-    client_id: str
-    id_token: str
-    access_token: str
-
-    def claims(self, token: str) -> dict[str, Any]:
-        return jwt.decode(token, options={"verify_signature": False})
-
-
-def make_pool(name: str = "lab-pool") -> Pool:
-    idp = boto3.client("cognito-idp", region_name=REGION)
-    pool = idp.create_user_pool(PoolName=name)["UserPool"]
-    client_id = idp.create_user_pool_client(
-        UserPoolId=pool["Id"],
-        ClientName=f"{name}-client",
-        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )["UserPoolClient"]["ClientId"]
-    idp.admin_create_user(UserPoolId=pool["Id"], Username="alice", TemporaryPassword="Tmp-pass1!")
-    idp.admin_set_user_password(
-        UserPoolId=pool["Id"], Username="alice", Password=PASSWORD, Permanent=True
-    )
-    tokens = idp.admin_initiate_auth(
-        UserPoolId=pool["Id"],
-        ClientId=client_id,
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]
-    return Pool(
-        id=pool["Id"],
-        arn=pool["Arn"],
-        issuer=f"https://cognito-idp.{REGION}.amazonaws.com/{pool['Id']}",
-        client_id=client_id,
-        id_token=tokens["IdToken"],
-        access_token=tokens["AccessToken"],
-    )
-
-
 @pytest.fixture
-def pool(moto_env: None) -> Pool:
+def pool(moto_env: None, make_pool: Callable[..., Any]) -> Any:
     return make_pool()
 
 
@@ -104,7 +59,7 @@ def good_claims(issuer: str, **extra: Any) -> dict[str, Any]:
     return {k: v for k, v in claims.items() if v is not None}
 
 
-def http(token: str, pool: Pool, keys: JwksCache, **kwargs: Any) -> dict[str, Any]:
+def http(token: str, pool: Any, keys: JwksCache, **kwargs: Any) -> dict[str, Any]:
     args: dict[str, Any] = {
         "issuer": pool.issuer,
         "audiences": ["app"],
@@ -146,7 +101,7 @@ def test_bearer_token(value: str | None, token: str | None) -> None:
 # ---------------------------------------------------------------------------------- REST Cognito
 
 
-def cognito(token: str, pool: Pool, keys: JwksCache, **kwargs: Any) -> dict[str, Any]:
+def cognito(token: str, pool: Any, keys: JwksCache, **kwargs: Any) -> dict[str, Any]:
     args: dict[str, Any] = {
         "user_pool_arns": [pool.arn],
         "now": pool.claims(token)["iat"] + 1,
@@ -158,7 +113,7 @@ def cognito(token: str, pool: Pool, keys: JwksCache, **kwargs: Any) -> dict[str,
     return validate_cognito(token, **args)
 
 
-def test_cognito_id_token_without_scopes(pool: Pool, keys: JwksCache) -> None:
+def test_cognito_id_token_without_scopes(pool: Any, keys: JwksCache) -> None:
     claims = cognito(pool.id_token, pool, keys)
     assert claims["token_use"] == "id"
     assert claims["aud"] == pool.client_id
@@ -166,13 +121,15 @@ def test_cognito_id_token_without_scopes(pool: Pool, keys: JwksCache) -> None:
     assert keys.fetches == {pool.issuer: 1}
 
 
-def test_cognito_access_token_without_scopes_is_refused(pool: Pool, keys: JwksCache) -> None:
+def test_cognito_access_token_without_scopes_is_refused(pool: Any, keys: JwksCache) -> None:
     err = rejected(cognito, pool.access_token, pool, keys)
     assert err.reason == "not_id_token"
     assert not err.insufficient_scope
 
 
-def test_cognito_token_of_another_pool_is_refused(pool: Pool, keys: JwksCache) -> None:
+def test_cognito_token_of_another_pool_is_refused(
+    pool: Any, keys: JwksCache, make_pool: Callable[..., Any]
+) -> None:
     other = make_pool("other-pool")
     err = rejected(cognito, pool.id_token, pool, keys, user_pool_arns=[other.arn])
     assert err.reason == "user_pool"
@@ -181,7 +138,7 @@ def test_cognito_token_of_another_pool_is_refused(pool: Pool, keys: JwksCache) -
     assert cognito(pool.id_token, pool, keys, user_pool_arns=[other.arn, pool.arn])["sub"]
 
 
-def test_cognito_pool_arn_in_another_region_is_another_issuer(pool: Pool, keys: JwksCache) -> None:
+def test_cognito_pool_arn_in_another_region_is_another_issuer(pool: Any, keys: JwksCache) -> None:
     arn = pool.arn.replace(f":{REGION}:", ":eu-west-1:")
     assert rejected(cognito, pool.id_token, pool, keys, user_pool_arns=[arn]).reason == "user_pool"
     assert rejected(cognito, pool.id_token, pool, keys, user_pool_arns=["nonsense"]).reason == (
@@ -189,7 +146,7 @@ def test_cognito_pool_arn_in_another_region_is_another_issuer(pool: Pool, keys: 
     )
 
 
-def test_cognito_expiry_reads_the_given_clock(pool: Pool, keys: JwksCache) -> None:
+def test_cognito_expiry_reads_the_given_clock(pool: Any, keys: JwksCache) -> None:
     exp = pool.claims(pool.id_token)["exp"]
     assert cognito(pool.id_token, pool, keys, now=exp - 1)
     assert rejected(cognito, pool.id_token, pool, keys, now=exp).reason == "expired"
@@ -197,12 +154,12 @@ def test_cognito_expiry_reads_the_given_clock(pool: Pool, keys: JwksCache) -> No
     assert (err.reason, err.description) == ("expired", "the token has expired")
 
 
-def test_cognito_id_token_when_scopes_are_required(pool: Pool, keys: JwksCache) -> None:
+def test_cognito_id_token_when_scopes_are_required(pool: Any, keys: JwksCache) -> None:
     err = rejected(cognito, pool.id_token, pool, keys, scopes=["aws.cognito.signin.user.admin"])
     assert err.reason == "not_access_token"
 
 
-def test_cognito_access_token_with_a_matching_scope(pool: Pool, keys: JwksCache) -> None:
+def test_cognito_access_token_with_a_matching_scope(pool: Any, keys: JwksCache) -> None:
     claims = cognito(
         pool.access_token, pool, keys, scopes=["orders/read", "aws.cognito.signin.user.admin"]
     )
@@ -210,13 +167,13 @@ def test_cognito_access_token_with_a_matching_scope(pool: Pool, keys: JwksCache)
     assert claims["client_id"] == pool.client_id
 
 
-def test_cognito_access_token_without_a_matching_scope(pool: Pool, keys: JwksCache) -> None:
+def test_cognito_access_token_without_a_matching_scope(pool: Any, keys: JwksCache) -> None:
     err = rejected(cognito, pool.access_token, pool, keys, scopes=["orders/read"])
     assert err.reason == "scope"
     assert err.insufficient_scope
 
 
-def test_cognito_validation_expression_matches_aud(pool: Pool, keys: JwksCache) -> None:
+def test_cognito_validation_expression_matches_aud(pool: Any, keys: JwksCache) -> None:
     assert cognito(pool.id_token, pool, keys, validation_expression=r"[a-z0-9]+")
     assert cognito(pool.id_token, pool, keys, validation_expression=pool.client_id)
     err = rejected(cognito, pool.id_token, pool, keys, validation_expression="other-client")
@@ -227,7 +184,7 @@ def test_cognito_validation_expression_matches_aud(pool: Pool, keys: JwksCache) 
 
 
 def test_cognito_validation_expression_always_fails_an_access_token(
-    pool: Pool, keys: JwksCache
+    pool: Any, keys: JwksCache
 ) -> None:
     err = rejected(
         cognito,
@@ -240,7 +197,7 @@ def test_cognito_validation_expression_always_fails_an_access_token(
     assert err.reason == "validation_expression"
 
 
-def test_cognito_checks_the_signature(pool: Pool, keys: JwksCache) -> None:
+def test_cognito_checks_the_signature(pool: Any, keys: JwksCache) -> None:
     header, _, signature = pool.id_token.split(".")
     forged = dict(pool.claims(pool.id_token), **{"cognito:username": "mallory"})
     body = base64.urlsafe_b64encode(json.dumps(forged).encode()).rstrip(b"=").decode()
@@ -250,12 +207,12 @@ def test_cognito_checks_the_signature(pool: Pool, keys: JwksCache) -> None:
 # ---------------------------------------------------------------------------------- HTTP API JWT
 
 
-def test_jwt_good_token(pool: Pool, keys: JwksCache) -> None:
+def test_jwt_good_token(pool: Any, keys: JwksCache) -> None:
     claims = http(sign(good_claims(pool.issuer)), pool, keys)
     assert claims["sub"] == "user-1"
 
 
-def test_jwt_cognito_tokens_by_client_id_and_aud(pool: Pool, keys: JwksCache) -> None:
+def test_jwt_cognito_tokens_by_client_id_and_aud(pool: Any, keys: JwksCache) -> None:
     now = pool.claims(pool.access_token)["iat"]
     access = http(pool.access_token, pool, keys, audiences=[pool.client_id], now=now)
     assert access["username"] == "alice"  # no aud: client_id is checked
@@ -275,7 +232,7 @@ def test_jwt_cognito_tokens_by_client_id_and_aud(pool: Pool, keys: JwksCache) ->
         ({"aud": None}, False),
     ],
 )
-def test_jwt_audience(pool: Pool, keys: JwksCache, extra: dict[str, Any], accepted: bool) -> None:
+def test_jwt_audience(pool: Any, keys: JwksCache, extra: dict[str, Any], accepted: bool) -> None:
     token = sign(good_claims(pool.issuer, **extra))
     if accepted:
         assert http(token, pool, keys)
@@ -285,7 +242,9 @@ def test_jwt_audience(pool: Pool, keys: JwksCache, extra: dict[str, Any], accept
         assert not err.insufficient_scope
 
 
-def test_jwt_issuer_must_equal_the_configured_issuer(pool: Pool, keys: JwksCache) -> None:
+def test_jwt_issuer_must_equal_the_configured_issuer(
+    pool: Any, keys: JwksCache, make_pool: Callable[..., Any]
+) -> None:
     other = make_pool("other-pool")
     token = sign(good_claims(other.issuer))  # same moto key, so the signature checks
     assert rejected(http, token, pool, keys).reason == "issuer"
@@ -307,7 +266,7 @@ def test_jwt_issuer_must_equal_the_configured_issuer(pool: Pool, keys: JwksCache
     ],
 )
 def test_jwt_times_read_the_given_clock(
-    pool: Pool, keys: JwksCache, extra: dict[str, Any], now: float, reason: str | None
+    pool: Any, keys: JwksCache, extra: dict[str, Any], now: float, reason: str | None
 ) -> None:
     token = sign(good_claims(pool.issuer, **extra))
     if reason is None:
@@ -328,7 +287,7 @@ def test_jwt_times_read_the_given_clock(
         ({}, False),
     ],
 )
-def test_jwt_scopes(pool: Pool, keys: JwksCache, extra: dict[str, Any], accepted: bool) -> None:
+def test_jwt_scopes(pool: Any, keys: JwksCache, extra: dict[str, Any], accepted: bool) -> None:
     token = sign(good_claims(pool.issuer, **extra))
     required = ["orders/read", "admin"]
     if accepted:
@@ -340,12 +299,12 @@ def test_jwt_scopes(pool: Pool, keys: JwksCache, extra: dict[str, Any], accepted
     assert http(token, pool, keys, scopes=[])
 
 
-def test_jwt_rs384_and_rs512_are_rsa_too(pool: Pool, keys: JwksCache) -> None:
+def test_jwt_rs384_and_rs512_are_rsa_too(pool: Any, keys: JwksCache) -> None:
     for alg in ("RS384", "RS512"):
         assert http(sign(good_claims(pool.issuer), alg=alg), pool, keys)
 
 
-def test_jwt_hs256_is_refused_before_fetching_keys(pool: Pool, keys: JwksCache) -> None:
+def test_jwt_hs256_is_refused_before_fetching_keys(pool: Any, keys: JwksCache) -> None:
     token = jwt.encode(
         good_claims(pool.issuer), "s" * 32, algorithm="HS256", headers={"kid": "dummy"}
     )
@@ -354,18 +313,18 @@ def test_jwt_hs256_is_refused_before_fetching_keys(pool: Pool, keys: JwksCache) 
     assert keys.fetches == {}
 
 
-def test_jwt_unsigned_token_is_refused(pool: Pool, keys: JwksCache) -> None:
+def test_jwt_unsigned_token_is_refused(pool: Any, keys: JwksCache) -> None:
     token = jwt.encode(good_claims(pool.issuer), None, algorithm="none")
     assert rejected(http, token, pool, keys).reason == "algorithm"
 
 
-def test_jwt_missing_kid(pool: Pool, keys: JwksCache) -> None:
+def test_jwt_missing_kid(pool: Any, keys: JwksCache) -> None:
     assert rejected(http, sign(good_claims(pool.issuer), kid=None), pool, keys).reason == (
         "kid_missing"
     )
 
 
-def test_jwt_unknown_kid_refetches_once_then_refuses(pool: Pool, keys: JwksCache) -> None:
+def test_jwt_unknown_kid_refetches_once_then_refuses(pool: Any, keys: JwksCache) -> None:
     assert http(sign(good_claims(pool.issuer)), pool, keys)
     assert keys.fetches[pool.issuer] == 1
     err = rejected(http, sign(good_claims(pool.issuer), kid="rotated-away"), pool, keys)
@@ -376,7 +335,7 @@ def test_jwt_unknown_kid_refetches_once_then_refuses(pool: Pool, keys: JwksCache
     assert keys.fetches[pool.issuer] == 2
 
 
-def test_jwt_tampered_signature(pool: Pool, keys: JwksCache) -> None:
+def test_jwt_tampered_signature(pool: Any, keys: JwksCache) -> None:
     header, payload, signature = sign(good_claims(pool.issuer)).split(".")
     flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
     assert rejected(http, f"{header}.{payload}.{flipped}", pool, keys).reason == "signature"
@@ -395,14 +354,16 @@ def test_jwt_tampered_signature(pool: Pool, keys: JwksCache) -> None:
         ("e30.e30.", "algorithm"),  # {} header: no alg
     ],
 )
-def test_jwt_garbage(pool: Pool, keys: JwksCache, token: str, reason: str) -> None:
+def test_jwt_garbage(pool: Any, keys: JwksCache, token: str, reason: str) -> None:
     assert rejected(http, token, pool, keys).reason == reason
 
 
 # ---------------------------------------------------------------------------------- JwksCache
 
 
-def test_cache_fetches_once_per_issuer(moto_env: None, keys: JwksCache) -> None:
+def test_cache_fetches_once_per_issuer(
+    moto_env: None, keys: JwksCache, make_pool: Callable[..., Any]
+) -> None:
     first, second = make_pool("first"), make_pool("second")
     for _ in range(3):
         for p in (first, second):
@@ -413,7 +374,7 @@ def test_cache_fetches_once_per_issuer(moto_env: None, keys: JwksCache) -> None:
     assert keys.fetches[first.issuer] == 2
 
 
-def test_cache_returns_the_public_key(pool: Pool, keys: JwksCache) -> None:
+def test_cache_returns_the_public_key(pool: Any, keys: JwksCache) -> None:
     key = keys.key_for(pool.issuer, "dummy")
     assert isinstance(key, jwt.PyJWK)
     assert key.key_type == "RSA"
