@@ -131,3 +131,9 @@ class InvocationContext:
     handshake_headers: dict[str, list[str]] | None = None
     disconnect: tuple[int, str] | None = None
     reply: str | bytes | None = None
+    #: releases: whether the stage's canary answered this request (REST canary releases),
+    #: the host name the client called (an execute-api host or a custom domain name) and the
+    #: custom domain's base path (API mapping key) that matched, "" on the execute-api host
+    canary: bool = False
+    domain_name: str = ""
+    base_path_matched: str = ""
