@@ -9,6 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import i18n
+
+#: the trace's own words (step names, decisions and details are data, and stay as recorded)
+LABELS = i18n.messages(
+    "trace",
+    {
+        "request": "request {id}",
+        "step": "step",
+        "decision": "decision",
+        "details": "details",
+    },
+)
+
 
 @dataclass(slots=True)
 class TraceEntry:
@@ -31,7 +44,8 @@ class Trace:
         self.entries.append(TraceEntry(step, decision, details))
 
     def lines(self) -> list[str]:
-        out = [f"{self.method} {self.path} -> {self.status}  (request {self.request_id})"]
+        request = LABELS("request", id=self.request_id)
+        out = [f"{self.method} {self.path} -> {self.status}  ({request})"]
         for entry in self.entries:
             extra = ", ".join(f"{k}={v}" for k, v in entry.details.items())
             out.append(f"  {entry.step:<18} {entry.decision}" + (f"  [{extra}]" if extra else ""))
@@ -54,10 +68,9 @@ class Trace:
             for e in self.entries
         )
         head = escape(f"{self.method} {self.path} → {self.status}")
-        return (
-            f"<b>{head}</b> <small>(request {escape(self.request_id)})</small>"
-            f"<table><tr><th>step</th><th>decision</th><th>details</th></tr>{rows}</table>"
-        )
+        request = escape(LABELS("request", id=self.request_id))
+        columns = "".join(f"<th>{escape(LABELS(c))}</th>" for c in ("step", "decision", "details"))
+        return f"<b>{head}</b> <small>({request})</small><table><tr>{columns}</tr>{rows}</table>"
 
 
 class TraceLog:
