@@ -199,11 +199,18 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
 def load_entries(path: Path) -> dict[str, dict[str, Any]]:
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        return load_entries_from_text(path.read_text(encoding="utf-8"))
+    except (ValueError, yaml.YAMLError) as exc:
+        raise SystemExit(f"{path}: {exc}") from None
+
+
+def load_entries_from_text(text: str) -> dict[str, dict[str, Any]]:
+    data = yaml.safe_load(text) or {}
     entries = data.get("entries") or {}
     if not isinstance(entries, dict):
-        raise SystemExit(f"{path}: `entries:` must be a mapping of cell id to entry")
-    return {str(k): dict(v or {}) for k, v in entries.items()}
+        raise ValueError("`entries:` must be a mapping of cell id to entry")
+    return {str(k): {f: str(v) for f, v in (e or {}).items()} for k, e in entries.items()}
 
 
 def _scalar(text: str, indent: str) -> str:
@@ -645,7 +652,7 @@ def check(layout: Layout, *, messages: bool = True) -> int:
     pending = layout.pending()
     shipped = shipped_sources(layout)
     errors: list[str] = []
-    shipped = cells = 0
+    count = cells = 0
     units = layout.units()
     names = {u.name for u in units}
     for unit in units:
@@ -677,7 +684,7 @@ def check(layout: Layout, *, messages: bool = True) -> int:
                 "todo, then `make ja` (or list it in i18n/ja/pending.txt)"
             )
             continue
-        shipped += 1
+        count += 1
         cells += len(english_entries(read_notebook(unit.english)))
         if not unit.japanese.exists():
             errors.append(f"{rel(unit.japanese, layout.root)} is missing: run `make ja`")
@@ -763,7 +770,7 @@ def check(layout: Layout, *, messages: bool = True) -> int:
         return 1
     waiting = sorted(u.name for u in units if u.name in pending)
     print(
-        f"Japanese edition in sync: {shipped} notebook(s) shipped ({cells} texts translated, "
+        f"Japanese edition in sync: {count} notebook(s) shipped ({cells} texts translated, "
         f"code and outputs identical), {len(waiting)} pending; {entries_count} catalogue "
         f"messages in {namespaces} namespace(s); checked in {elapsed:.1f} s"
     )
