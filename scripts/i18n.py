@@ -437,7 +437,8 @@ def localize_links(markdown: str, english: Path, japanese: Path, shipped: set[Pa
     """Relative links written as in the English notebook, re-pointed from the Japanese one:
     to the Japanese edition of a notebook when it is shipped (``shipped``: the English
     notebooks and exercises that have one), to ``X.ja.md`` beside ``X.md`` when it exists,
-    else to the same file."""
+    else to the same file. A link to a page only the Japanese edition has (``glossary.md``
+    beside the Japanese notebook) stays as written."""
 
     def fix(match: re.Match[str]) -> str:
         target = match.group("target")
@@ -447,6 +448,8 @@ def localize_links(markdown: str, english: Path, japanese: Path, shipped: set[Pa
         if not path:
             return match.group(0)
         resolved = Path(posixpath.normpath((english.parent / path).as_posix()))
+        if not resolved.exists() and (japanese.parent / path).exists():
+            return match.group(0)  # a page of the Japanese edition (the glossary)
         if resolved in shipped:
             resolved = resolved.parent / LANG / resolved.name
         elif resolved.suffix == ".md" and resolved.with_suffix(f".{LANG}.md").exists():
@@ -647,6 +650,28 @@ def code_differences(english: Path, japanese: Path, *, exercise: bool = False) -
 # ------------------------------------------------------------------------------- the check
 
 
+def broken_links(layout: Layout) -> list[str]:
+    """Relative links in the Japanese pages (README.ja.md, the glossary, the style guide)
+    that lead nowhere: a page written by hand does not follow a renamed notebook."""
+    pages = [
+        layout.root / "README.ja.md",
+        *sorted((layout.root / "notebooks" / LANG).glob("*.md")),
+        *sorted(layout.i18n.glob("*.md")),
+    ]
+    out = []
+    for page in pages:
+        if not page.exists():
+            continue
+        text = re.sub(r"```.*?```|`[^`\n]*`", "", page.read_text(encoding="utf-8"), flags=re.DOTALL)
+        for match in LINK.finditer(text):
+            target = match.group("target").partition("#")[0]
+            if not target or re.match(r"^([a-z][a-z0-9+.-]*:|/)", target, re.IGNORECASE):
+                continue
+            if not (page.parent / target).exists():
+                out.append(f"{rel(page, layout.root)}: the link {target} leads nowhere")
+    return out
+
+
 def check(layout: Layout, *, messages: bool = True) -> int:
     started = time.perf_counter()
     pending = layout.pending()
@@ -760,6 +785,7 @@ def check(layout: Layout, *, messages: bool = True) -> int:
                 for k in entries
                 if k not in english
             ]
+    errors += broken_links(layout)
     unknown = sorted(p for p in pending if p not in names and not p.startswith("messages/"))
     errors += [f"i18n/ja/pending.txt: {p} is not an English notebook" for p in unknown]
     elapsed = time.perf_counter() - started
