@@ -33,10 +33,12 @@ from typing import Any
 
 __all__ = [
     "ENV",
+    "Message",
     "Messages",
     "fields_of",
     "is_translated",
     "language",
+    "localize",
     "messages",
     "registered",
     "same_text",
@@ -102,6 +104,33 @@ def fields_of(template: str) -> set[str]:
 # ---------------------------------------------------------------------------- the catalogue
 
 
+class Message(str):
+    """A message kept as data: it *is* the English string (code compares, stores and logs
+    it as such), and remembers its key and fields so that display code can show it in the
+    learner's language with :func:`localize`. Made by ``M.data(key, **fields)``; meant for
+    text that is recorded now and shown later (a trace's decisions and reasons)."""
+
+    namespace: str
+    key: str
+    fields: dict[str, Any]
+
+    def __new__(cls, namespace: str, key: str, **fields: Any) -> Message:
+        obj = super().__new__(cls, _REGISTRY[namespace][key].format(**fields))
+        obj.namespace, obj.key, obj.fields = namespace, key, fields
+        return obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (str, (str(self),))
+
+
+def localize(value: Any) -> str:
+    """``value`` for display: a :class:`Message` in the learner's language, anything else as
+    ``str(value)``."""
+    if isinstance(value, Message):
+        return text(value.namespace, value.key, **value.fields)
+    return str(value)
+
+
 class Messages:
     """The messages of one namespace: ``M(key, **fields)`` in the learner's language."""
 
@@ -115,6 +144,10 @@ class Messages:
     def en(self, key: str, /, **fields: Any) -> str:
         """The English message, whatever the language."""
         return self.english[key].format(**fields)
+
+    def data(self, key: str, /, **fields: Any) -> Message:
+        """The message as data: English now, in the learner's language when shown."""
+        return Message(self.namespace, key, **fields)
 
 
 def messages(namespace: str, english: Mapping[str, str]) -> Messages:

@@ -394,8 +394,9 @@ def catalogue() -> dict[str, dict[str, str]]:
     return i18n.registered()
 
 
-#: modules that declare message namespaces (helpers.i18n.messages); add yours here
-CATALOGUE_MODULES = ("helpers.checks.common", "helpers.gateway.pipeline", "helpers.gateway.trace")
+#: modules whose import declares every message namespace (helpers.i18n.messages): helpers.checks
+#: imports each lab's check module, so a lab's namespace is found without listing it here
+CATALOGUE_MODULES = ("helpers.checks", "helpers.gateway.pipelines", "helpers.gateway.trace")
 
 
 # -------------------------------------------------------------------------- generation

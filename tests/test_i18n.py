@@ -462,3 +462,21 @@ def test_traces_label_themselves_in_japanese(monkeypatch: pytest.MonkeyPatch) ->
     assert str(trace).splitlines()[0] == "GET /x -> 200  (リクエスト req-1)"
     assert "<th>ステップ</th><th>判定</th><th>詳細</th>" in trace._repr_html_()
     assert trace.entries[0].decision == "GET /x"  # what steps decided stays data
+
+
+def test_a_recorded_message_is_english_data_shown_in_japanese(
+    catalogue: i18n.Messages, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpers.gateway.trace import Trace
+
+    decision = catalogue.data("greet", name="route")
+    assert decision == "Hello route" and isinstance(decision, str)  # code compares English
+    trace = Trace("req-1", method="GET", path="/x", status=200)
+    trace.add("route", decision, why=catalogue.data("greet", name="x"))
+    monkeypatch.setenv(i18n.ENV, "ja")
+    assert trace.entries[0].decision == "Hello route"
+    assert (
+        str(trace).splitlines()[1]
+        == "  route              こんにちは、route さん  [why=こんにちは、x さん]"
+    )
+    assert i18n.localize(42) == "42"

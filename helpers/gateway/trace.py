@@ -11,7 +11,9 @@ from typing import Any
 
 from .. import i18n
 
-#: the trace's own words (step names, decisions and details are data, and stay as recorded)
+#: the trace's own words. Step names and details are data and stay as recorded; a step
+#: that records its decision or a reason as ``M.data(key, ...)`` (helpers.i18n.Message)
+#: gets it shown in the learner's language, while code still reads the English.
 LABELS = i18n.messages(
     "trace",
     {
@@ -47,8 +49,9 @@ class Trace:
         request = LABELS("request", id=self.request_id)
         out = [f"{self.method} {self.path} -> {self.status}  ({request})"]
         for entry in self.entries:
-            extra = ", ".join(f"{k}={v}" for k, v in entry.details.items())
-            out.append(f"  {entry.step:<18} {entry.decision}" + (f"  [{extra}]" if extra else ""))
+            extra = ", ".join(f"{k}={i18n.localize(v)}" for k, v in entry.details.items())
+            decision = i18n.localize(entry.decision)
+            out.append(f"  {entry.step:<18} {decision}" + (f"  [{extra}]" if extra else ""))
         return out
 
     def __str__(self) -> str:
@@ -62,8 +65,8 @@ class Trace:
         rows = "".join(
             "<tr><td><code>{}</code></td><td>{}</td><td><small>{}</small></td></tr>".format(
                 escape(e.step),
-                escape(e.decision),
-                escape(", ".join(f"{k}={v}" for k, v in e.details.items())),
+                escape(i18n.localize(e.decision)),
+                escape(", ".join(f"{k}={i18n.localize(v)}" for k, v in e.details.items())),
             )
             for e in self.entries
         )
