@@ -176,7 +176,8 @@ def english_entries(nb: nbformat.NotebookNode) -> list[tuple[str, str, str]]:
     out = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            out.append((cell.id, cell.source, "markdown"))
+            if cell.source.strip():  # an empty cell has nothing to translate
+                out.append((cell.id, cell.source, "markdown"))
         elif cell.cell_type == "code":
             for n, message in enumerate(solution_messages(cell.source), 1):
                 if message:
@@ -484,7 +485,7 @@ def japanese_notebook(unit: Unit, shipped: set[Path]) -> str:
         raise Untranslated(unit, problems)
     ja = copy.deepcopy(nb)
     for cell in ja.cells:
-        if cell.cell_type == "markdown":
+        if cell.cell_type == "markdown" and cell.source.strip():
             text = str(entries[cell.id]["ja"]).rstrip("\n")
             cell.source = localize_links(text, unit.english, unit.japanese, shipped)
         elif cell.cell_type == "code" and any(solution_messages(cell.source)):
@@ -500,10 +501,11 @@ def _translate_markers(cell: nbformat.NotebookNode, entries: dict[str, dict[str,
     lines, n = [], 0
     for line in cell.source.split("\n"):
         match = BEGIN.match(line)
-        if match and match.group("message"):
-            n += 1
-            key = cell.id if n == 1 else f"{cell.id}#{n}"
-            line = match.group("head") + str(entries[key]["ja"]).strip()
+        if match:
+            n += 1  # numbered as english_entries numbers them, messages or not
+            if match.group("message"):
+                key = cell.id if n == 1 else f"{cell.id}#{n}"
+                line = match.group("head") + str(entries[key]["ja"]).strip()
         lines.append(line)
     return "\n".join(lines)
 

@@ -480,3 +480,27 @@ def test_a_recorded_message_is_english_data_shown_in_japanese(
         == "  route              こんにちは、route さん  [why=こんにちは、x さん]"
     )
     assert i18n.localize(42) == "42"
+
+
+def test_several_markers_and_empty_cells(tmp_path: Path) -> None:
+    (tmp_path / "labs" / "solutions").mkdir(parents=True)
+    (tmp_path / "notebooks").mkdir()
+    cells = [
+        _md("e0", ""),
+        _code(
+            "k0",
+            "# BEGIN SOLUTION\nx = 1\n# END SOLUTION\n# BEGIN SOLUTION Step 2: y\ny = 2\n# END SOLUTION",
+        ),
+    ]
+    nbformat.write(_notebook(cells), tmp_path / "labs" / "solutions" / "01-lab.ipynb")
+    layout = tool.Layout(tmp_path)
+    tool.translations(layout)
+    entries = tool.load_entries(layout.i18n / "labs" / "01-lab.yaml")
+    assert list(entries) == [
+        "k0#2"
+    ]  # the second marker; the empty cell and message are not offered
+    _translate(layout, "i18n/ja/labs/01-lab.yaml", {"k0#2": "ステップ 2: y"})
+    assert tool.build(layout) == 0
+    ja = nbformat.read(tmp_path / "labs" / "solutions" / "ja" / "01-lab.ipynb", as_version=4)
+    assert ja.cells[1].source.splitlines()[3] == "# BEGIN SOLUTION ステップ 2: y"
+    assert ja.cells[0].source == ""
