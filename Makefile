@@ -2,9 +2,10 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
+JA_SETTINGS = .apigw-lab/jupyterlab-ja
 STAMP   = $(VENV)/.installed-$(shell cksum requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup lab test lint unit notebooks exercises bench lock clean
+.PHONY: setup lab lab-ja test lint unit notebooks exercises ja translations bench lock clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "apigw-lab needs Python 3.11 or newer"'
@@ -20,10 +21,20 @@ setup: $(STAMP)
 lab: setup
 	$(BIN)/jupyter lab notebooks/00-welcome.ipynb
 
+## Open the Japanese edition: notebooks/ja, the helpers' messages in Japanese
+## (APIGW_LAB_LANG=ja), JupyterLab's own interface in Japanese (its settings live in
+## .apigw-lab/jupyterlab-ja; Settings → Language switches back).
+lab-ja: setup
+	@mkdir -p $(JA_SETTINGS)/@jupyterlab/translation-extension
+	@test -f $(JA_SETTINGS)/@jupyterlab/translation-extension/plugin.jupyterlab-settings || \
+		echo '{"locale": "ja_JP"}' > $(JA_SETTINGS)/@jupyterlab/translation-extension/plugin.jupyterlab-settings
+	APIGW_LAB_LANG=ja JUPYTERLAB_SETTINGS_DIR=$(JA_SETTINGS) $(BIN)/jupyter lab notebooks/ja/00-welcome.ipynb
+
 ## Everything CI runs: lint, exercises in sync, unit + behaviour tests, notebooks (nbval).
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python scripts/make_exercises.py --check
+	$(BIN)/python scripts/i18n.py check
 	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		-p no:cacheprovider tests notebooks labs/solutions
 
@@ -39,6 +50,16 @@ notebooks: setup
 ## Regenerate the learners' exercises from the solution notebooks.
 exercises: setup
 	$(BIN)/python scripts/make_exercises.py
+
+## Regenerate the Japanese edition (notebooks/ja, labs/solutions/ja, labs/exercises/ja)
+## from the English notebooks and the translation files in i18n/ja/.
+ja: setup
+	$(BIN)/python scripts/i18n.py build
+
+## Write or update the translation files in i18n/ja/ (a skeleton for a new notebook, `todo`
+## marks where the English changed). Start a pending notebook with NB=notebooks/NN-name.ipynb.
+translations: setup
+	$(BIN)/python scripts/i18n.py translations $(NB)
 
 ## Throughput of the emulator and notebook run times.
 bench: setup

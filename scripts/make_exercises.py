@@ -186,6 +186,10 @@ def render(nb: nbformat.NotebookNode) -> str:
 
 
 def exercise_path(solution_path: Path) -> Path:
+    """``labs/exercises/<name>``; a translated solution in ``labs/solutions/<lang>/`` (made by
+    ``scripts/i18n.py``) gets its exercise in ``labs/exercises/<lang>/``."""
+    if solution_path.resolve().parent.parent == SOLUTIONS.resolve():
+        return EXERCISES / solution_path.parent.name / solution_path.name
     return EXERCISES / solution_path.name
 
 
@@ -219,7 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    solutions = sorted(args.solutions) if args.solutions else sorted(SOLUTIONS.glob("*.ipynb"))
+    solutions = (
+        sorted(args.solutions)
+        if args.solutions
+        else sorted(SOLUTIONS.glob("*.ipynb")) + sorted(SOLUTIONS.glob("*/*.ipynb"))
+    )
     if not solutions:
         print(f"no solution notebooks in {_display(SOLUTIONS)}", file=sys.stderr)
         return 1
@@ -242,8 +250,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     if not args.solutions:
-        names = {p.name for p in solutions}
-        orphans = sorted(p for p in EXERCISES.glob("*.ipynb") if p.name not in names)
+        made = {exercise_path(p).resolve() for p in solutions}
+        found = [*EXERCISES.glob("*.ipynb"), *EXERCISES.glob("*/*.ipynb")]
+        orphans = sorted(p for p in found if p.resolve() not in made)
         stale += [f"{_display(p)} (no solution in {_display(SOLUTIONS)})" for p in orphans]
     if args.check and stale:
         print("exercises out of date with their solutions:", file=sys.stderr)

@@ -6,11 +6,14 @@ first criteria every lab starts with (the inputs, the API itself, a 403 explaine
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
 import requests
 from botocore.exceptions import ClientError
+
+from .. import i18n
 
 __all__ = [
     "CheckFailed",
@@ -32,6 +35,25 @@ __all__ = [
 ]
 
 
+#: the report's own words, in the learner's language (helpers/i18n.py); a lab's criteria,
+#: expectations and hints come from the lab's messages
+LABELS = i18n.messages(
+    "checks",
+    {
+        "expected": "expected:",
+        "got": "got:",
+        "hint": "hint:",
+        "failed": "lab check failed",
+        "passed": "All {count} checks passed: {title}",
+    },
+)
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced font (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 class CheckFailed(AssertionError):
     """A lab criterion is not met: what was expected, what happened, and a hint."""
 
@@ -51,16 +73,21 @@ class CheckFailed(AssertionError):
 
     def render(self) -> str:
         lines = [f"✗ {self.criterion}"]
-        for label, text in (("expected", self.expected), ("got", self.got), ("hint", self.hint)):
+        parts = [
+            (LABELS(k), t)
+            for k, t in (("expected", self.expected), ("got", self.got), ("hint", self.hint))
+        ]
+        width = max(9, *(_width(label) for label, _ in parts))
+        for label, text in parts:
             if text:
                 first, *rest = str(text).splitlines() or [""]
-                lines.append(f"  {label + ':':<9} {first}")
-                lines += [f"  {'':<9} {line}" for line in rest]
+                lines.append(f"  {label}{' ' * (width - _width(label))} {first}")
+                lines += [f"  {'':<{width}} {line}" for line in rest]
         return "\n".join(lines)
 
     def _render_traceback_(self) -> list[str]:
         """What IPython shows instead of a traceback: the message alone, no helper frames."""
-        return [f"{type(self).__name__}: lab check failed", *self.render().splitlines()]
+        return [f"{type(self).__name__}: {LABELS('failed')}", *self.render().splitlines()]
 
 
 class Report:
@@ -75,7 +102,7 @@ class Report:
         print(f"✓ {text}")
 
     def done(self) -> None:
-        print(f"All {len(self.passed)} checks passed: {self.title}")
+        print(LABELS("passed", count=len(self.passed), title=self.title))
 
 
 def fail(criterion: str, **kwargs: Any) -> NoReturn:

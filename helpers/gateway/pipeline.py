@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .. import i18n
 from .context import InvocationContext
 from .errors import GatewayError
 
@@ -23,6 +24,14 @@ class Pipeline:
     #: runs once the answer is known, error or not (method response, metrics, logs)
     finish: Sequence[Step]
 
+    def __post_init__(self) -> None:
+        # each step's one-line description is learner-facing text: the catalogue's
+        # "pipeline" namespace, keyed module.function (its Japanese: i18n/ja/messages/)
+        i18n.messages("pipeline", {step_key(s): step_doc(s) for s in self.all_steps()})
+
+    def all_steps(self) -> list[Step]:
+        return [*self.steps, *self.finish]
+
     def run(self, ctx: InvocationContext) -> None:
         try:
             for step in self.steps:
@@ -34,8 +43,22 @@ class Pipeline:
             step(ctx)
 
     def describe(self) -> str:
-        lines = [f"{self.name} pipeline:"]
-        for i, step in enumerate([*self.steps, *self.finish], 1):
-            doc = (step.__doc__ or "").strip().splitlines()[0] if step.__doc__ else ""
+        lines = [LABELS("pipeline", name=self.name)]
+        for i, step in enumerate(self.all_steps(), 1):
+            doc = i18n.translated("pipeline", step_key(step), step_doc(step))
             lines.append(f"  {i:>2}. {step.__module__.rsplit('.', 1)[-1]:<20} {doc}")
         return "\n".join(lines)
+
+
+def step_key(step: Step) -> str:
+    """``cache.lookup``: the step's module and function, its key in the catalogue."""
+    name = getattr(step, "__name__", type(step).__name__)
+    return f"{step.__module__.rsplit('.', 1)[-1]}.{name}"
+
+
+def step_doc(step: Step) -> str:
+    """The first line of the step's docstring: what it does, in a sentence."""
+    return (step.__doc__ or "").strip().splitlines()[0] if step.__doc__ else ""
+
+
+LABELS = i18n.messages("trace", {"pipeline": "{name} pipeline:"})

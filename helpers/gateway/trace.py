@@ -9,6 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import i18n
+
+#: the trace's own words. Step names and details are data and stay as recorded; a step
+#: that records its decision or a reason as ``M.data(key, ...)`` (helpers.i18n.Message)
+#: gets it shown in the learner's language, while code still reads the English.
+LABELS = i18n.messages(
+    "trace",
+    {
+        "request": "request {id}",
+        "step": "step",
+        "decision": "decision",
+        "details": "details",
+    },
+)
+
 
 @dataclass(slots=True)
 class TraceEntry:
@@ -31,10 +46,12 @@ class Trace:
         self.entries.append(TraceEntry(step, decision, details))
 
     def lines(self) -> list[str]:
-        out = [f"{self.method} {self.path} -> {self.status}  (request {self.request_id})"]
+        request = LABELS("request", id=self.request_id)
+        out = [f"{self.method} {self.path} -> {self.status}  ({request})"]
         for entry in self.entries:
-            extra = ", ".join(f"{k}={v}" for k, v in entry.details.items())
-            out.append(f"  {entry.step:<18} {entry.decision}" + (f"  [{extra}]" if extra else ""))
+            extra = ", ".join(f"{k}={i18n.localize(v)}" for k, v in entry.details.items())
+            decision = i18n.localize(entry.decision)
+            out.append(f"  {entry.step:<18} {decision}" + (f"  [{extra}]" if extra else ""))
         return out
 
     def __str__(self) -> str:
@@ -48,16 +65,15 @@ class Trace:
         rows = "".join(
             "<tr><td><code>{}</code></td><td>{}</td><td><small>{}</small></td></tr>".format(
                 escape(e.step),
-                escape(e.decision),
-                escape(", ".join(f"{k}={v}" for k, v in e.details.items())),
+                escape(i18n.localize(e.decision)),
+                escape(", ".join(f"{k}={i18n.localize(v)}" for k, v in e.details.items())),
             )
             for e in self.entries
         )
         head = escape(f"{self.method} {self.path} → {self.status}")
-        return (
-            f"<b>{head}</b> <small>(request {escape(self.request_id)})</small>"
-            f"<table><tr><th>step</th><th>decision</th><th>details</th></tr>{rows}</table>"
-        )
+        request = escape(LABELS("request", id=self.request_id))
+        columns = "".join(f"<th>{escape(LABELS(c))}</th>" for c in ("step", "decision", "details"))
+        return f"<b>{head}</b> <small>({request})</small><table><tr>{columns}</tr>{rows}</table>"
 
 
 class TraceLog:
