@@ -377,6 +377,15 @@ def _patch_rest_api() -> None:
             return original_patch(self, rest)
         return None
 
+    def get_deployment(self: Any, deployment_id: str) -> Any:
+        from moto.apigateway.exceptions import DeploymentNotFoundException
+
+        found = self.deployments.get(deployment_id)
+        if found is None:
+            raise DeploymentNotFoundException()
+        return found
+
+    RestAPI.get_deployment = get_deployment  # type: ignore[method-assign]
     RestAPI.create_deployment = create_deployment  # type: ignore[method-assign]
     RestAPI.delete_deployment = delete_deployment  # type: ignore[method-assign]
     RestAPI.apply_patch_operations = apply_patch_operations  # type: ignore[method-assign]
