@@ -47,7 +47,7 @@ TAGGED_REGIONS: set[str] = set()
 def _adder(param: str, shape: str, value: str) -> Callable[..., None]:
     def add(params: dict[str, Any], context: dict[str, Any] | None = None, **_: Any) -> None:
         region = (context or {}).get("client_region")
-        if region:
+        if region and region != "aws-global":  # IAM and Route 53 are global
             TAGGED_REGIONS.add(region)
         if shape == "map":
             params.setdefault(param, {}).setdefault(TAG_KEY, value)

@@ -161,6 +161,23 @@ class Simulation:
         return f"<Simulation of {len(self)} requests over {self.seconds:g} s>\n{self.summary()}"
 
 
+def concat(*runs: Simulation) -> Simulation:
+    """Simulations run one after the other (e.g. with a change in between) as one timeline:
+    each run's times shifted by the length of the runs before it."""
+    from dataclasses import replace
+
+    outcomes: list[Outcome] = []
+    names: list[str] = []
+    offset = 0.0
+    for run in runs:
+        outcomes += [replace(o, t=o.t + offset) for o in run.outcomes]
+        names += [n for n in run.clients if n not in names]
+        offset += run.seconds
+    joined = Simulation(outcomes, offset, [])
+    joined.clients = names
+    return joined
+
+
 def _why(trace: Any, status: int) -> str:
     why = "ok" if status < 400 else f"status {status}"
     for entry in trace.entries:

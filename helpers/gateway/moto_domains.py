@@ -185,9 +185,72 @@ def _validated(account_id: str, arn: str, domain: str) -> bool:
     return False
 
 
+_KEY: list[Any] = []
+
+
+def _generate_cert(
+    cls: Any,
+    domain_name: str,
+    account_id: str,
+    region: str,
+    sans: list[str] | None = None,
+    cert_authority_arn: str | None = None,
+) -> Any:
+    """moto's ``CertBundle.generate_cert``, with one RSA key per process (moto made a new
+    2048-bit key for every requested certificate: a tenth of a second or more each). The
+    certificate is a stand-in either way: nothing ever checks its signature."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    from moto.core.utils import utcnow
+
+    if not _KEY:
+        _KEY.append(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    key = _KEY[0]
+    names = list(dict.fromkeys([domain_name, *(sans or [])]))
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain_name)])
+    issuer = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Amazon"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Server CA 1B"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Amazon"),
+        ]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(utcnow())
+        .not_valid_after(utcnow() + dt.timedelta(days=395))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
+        .sign(key, hashes.SHA256())
+    )
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    return cls(
+        certificate=cert.public_bytes(serialization.Encoding.PEM),
+        private_key=private,
+        cert_type="PRIVATE" if cert_authority_arn is not None else "AMAZON_ISSUED",
+        cert_status="ISSUED" if cert_authority_arn is not None else "PENDING_VALIDATION",
+        cert_authority_arn=cert_authority_arn,
+        account_id=account_id,
+        region=region,
+    )
+
+
 def _patch_acm() -> None:
     from moto.acm.models import CertBundle
 
+    CertBundle.generate_cert = classmethod(_generate_cert)  # type: ignore[method-assign,assignment]
     original_check = CertBundle.check
     original_describe = CertBundle.describe
 
@@ -204,7 +267,14 @@ def _patch_acm() -> None:
     def describe(self: Any) -> dict[str, Any]:
         out = original_describe(self)
         cert = out["Certificate"]
-        for option in cert.get("DomainValidationOptions") or []:
+        order = list(dict.fromkeys([self.common_name, *self.sans]))
+        options = sorted(  # the certificate's name first, then its other names, as AWS lists
+            cert.get("DomainValidationOptions") or [],
+            key=lambda o: order.index(o["DomainName"]) if o["DomainName"] in order else len(order),
+        )
+        if options:
+            cert["DomainValidationOptions"] = options
+        for option in options:
             domain = option["DomainName"]
             option["ResourceRecord"] = validation_record(self.arn, domain)
             if self.status == "PENDING_VALIDATION":
