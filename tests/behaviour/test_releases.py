@@ -107,9 +107,7 @@ class MockApi:
         )
 
     def deploy(self, stage: str = "prod", **kwargs: Any) -> str:
-        return self.apigw.create_deployment(restApiId=self.api_id, stageName=stage, **kwargs)[
-            "id"
-        ]
+        return self.apigw.create_deployment(restApiId=self.api_id, stageName=stage, **kwargs)["id"]
 
     def url(self, stage: str = "prod", path: str = "items") -> str:
         return f"https://{self.api_id}.execute-api.{self.region}.amazonaws.com/{stage}/{path}"
@@ -266,15 +264,14 @@ class TestStagesAndDeployments:
 def lab_trace_has(step: str, decision_start: str) -> bool:
     lab = helpers.connect()
     return any(
-        e.step == step and e.decision.startswith(decision_start)
-        for e in lab.last_trace().entries
+        e.step == step and e.decision.startswith(decision_start) for e in lab.last_trace().entries
     )
 
 
 # ---------------------------------------------------------------------------------- variables
 
 
-LAMBDA_SOURCE = '''
+LAMBDA_SOURCE = """
 import json
 VERSION = "{version}"
 
@@ -283,7 +280,7 @@ def handler(event, context):
     return {{"statusCode": 200, "body": json.dumps({{
         "version": VERSION, "invoked": context.invoked_function_arn,
         "stageVariables": event.get("stageVariables")}})}}
-'''
+"""
 
 
 def aliased_function(lab: Any, name: str = "greeter") -> tuple[str, str, str]:
@@ -294,7 +291,9 @@ def aliased_function(lab: Any, name: str = "greeter") -> tuple[str, str, str]:
         Runtime="python3.12",
         Role=lab.execution_role(),
         Handler="app.handler",
-        Code={"ZipFile": helpers.zip_function(LAMBDA_SOURCE.format(version="1"), filename="app.py")},
+        Code={
+            "ZipFile": helpers.zip_function(LAMBDA_SOURCE.format(version="1"), filename="app.py")
+        },
     )["FunctionArn"]
     one = lam.publish_version(FunctionName=name)["Version"]
     lam.update_function_code(
@@ -563,7 +562,10 @@ class TestCanary:
             points = boto3.client("cloudwatch").get_metric_statistics(
                 Namespace="AWS/ApiGateway",
                 MetricName="Count",
-                Dimensions=[{"Name": "ApiName", "Value": "releases"}, {"Name": "Stage", "Value": stage}],
+                Dimensions=[
+                    {"Name": "ApiName", "Value": "releases"},
+                    {"Name": "Stage", "Value": stage},
+                ],
                 StartTime=start,
                 EndTime=start + dt.timedelta(minutes=10),
                 Period=60,
@@ -624,7 +626,10 @@ def certificate(name: str = DOMAIN, region: str = "us-east-1", validate: bool = 
         record = acm.describe_certificate(CertificateArn=arn)["Certificate"][
             "DomainValidationOptions"
         ][0]["ResourceRecord"]
-        upsert(record["Name"], {"Type": "CNAME", "TTL": 300, "ResourceRecords": [{"Value": record["Value"]}]})
+        upsert(
+            record["Name"],
+            {"Type": "CNAME", "TTL": 300, "ResourceRecords": [{"Value": record["Value"]}]},
+        )
     return arn
 
 
@@ -639,7 +644,9 @@ def zone_id(name: str = "example.com") -> str:
 def upsert(name: str, record: dict[str, Any], action: str = "UPSERT") -> None:
     boto3.client("route53").change_resource_record_sets(
         HostedZoneId=zone_id(),
-        ChangeBatch={"Changes": [{"Action": action, "ResourceRecordSet": {"Name": name, **record}}]},
+        ChangeBatch={
+            "Changes": [{"Action": action, "ResourceRecordSet": {"Name": name, **record}}]
+        },
     )
 
 
@@ -676,7 +683,10 @@ class TestCertificatesAndDomainNames:
         record = cert["DomainValidationOptions"][0]["ResourceRecord"]
         assert record["Type"] == "CNAME" and record["Name"].endswith(".api.example.com.")
         assert record["Value"].endswith(".acm-validations.aws.")
-        upsert(record["Name"], {"Type": "CNAME", "TTL": 300, "ResourceRecords": [{"Value": record["Value"]}]})
+        upsert(
+            record["Name"],
+            {"Type": "CNAME", "TTL": 300, "ResourceRecords": [{"Value": record["Value"]}]},
+        )
         assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "ISSUED"
 
     def test_a_domain_name_needs_a_certificate(self) -> None:
@@ -750,7 +760,9 @@ class TestCertificatesAndDomainNames:
             DomainName="other.example.com",
             DomainNameConfigurations=[{"CertificateArn": certificate("other.example.com")}],
         )["DomainNameConfigurations"][0]
-        assert created["SecurityPolicy"] == "TLS_1_2" and created["HostedZoneId"] == "Z1UJRXOUMOOFQ8"
+        assert (
+            created["SecurityPolicy"] == "TLS_1_2" and created["HostedZoneId"] == "Z1UJRXOUMOOFQ8"
+        )
         names = [d["domainName"] for d in boto3.client("apigateway").get_domain_names()["items"]]
         assert sorted(names) == ["api.example.com", "other.example.com"]
 
@@ -955,9 +967,7 @@ class TestMappingsAndDns:
         )
         domain = regional_domain()
         alias(domain)
-        v2.create_api_mapping(
-            DomainName=DOMAIN, ApiId=api_id, Stage="$default", ApiMappingKey="v2"
-        )
+        v2.create_api_mapping(DomainName=DOMAIN, ApiId=api_id, Stage="$default", ApiMappingKey="v2")
         event = requests.get("https://api.example.com/v2/orders/7").json()
         assert event["rawPath"] == "/v2/orders/7"
         assert event["requestContext"]["domainName"] == DOMAIN
@@ -1003,9 +1013,7 @@ class TestMappingsAndDns:
         api.apigw.create_base_path_mapping(
             domainName=DOMAIN, restApiId=api.api_id, stage="prod", basePath="v1"
         )
-        answer = requests.get(
-            f"{fresh_lab.server_url}/v1/items", headers={"Host": DOMAIN}
-        )
+        answer = requests.get(f"{fresh_lab.server_url}/v1/items", headers={"Host": DOMAIN})
         assert answer.status_code == 200 and answer.json()["domain"] == DOMAIN
 
     def test_the_regional_target_name_itself_is_not_the_api(self) -> None:
@@ -1094,13 +1102,19 @@ class TestTwoRegions:
         regions = two_regions()
         for region, (_, domain) in regions.items():
             alias(domain, SetIdentifier=region, Weight=1 if region == "ap-northeast-1" else 3)
-        counts = Counter(requests.get("https://api.example.com/items").json()["region"] for _ in range(200))
+        counts = Counter(
+            requests.get("https://api.example.com/items").json()["region"] for _ in range(200)
+        )
         assert 30 <= counts["ap-northeast-1"] <= 70
         fresh_lab.gateway.dns.reseed(fresh_lab.seed)
-        again = Counter(requests.get("https://api.example.com/items").json()["region"] for _ in range(200))
+        again = Counter(
+            requests.get("https://api.example.com/items").json()["region"] for _ in range(200)
+        )
         assert again == counts
 
-    def test_a_name_without_any_record_fails_to_resolve_in_the_simulator(self, fresh_lab: Any) -> None:
+    def test_a_name_without_any_record_fails_to_resolve_in_the_simulator(
+        self, fresh_lab: Any
+    ) -> None:
         zone_id()
         run = simulate(fresh_lab, "https://api.example.com", [Client("c", 1)], 3)
         assert run.counts() == Counter({"name does not resolve": 3})

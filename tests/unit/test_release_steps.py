@@ -174,7 +174,9 @@ def test_the_host_step_notes_an_execute_api_host_without_a_trace() -> None:
 
 
 def test_the_host_step_records_the_mapping() -> None:
-    match = DomainMatch("api.example.com", "us-east-1", "REGIONAL", Mapping("v1", "a", "prod"), "/x")
+    match = DomainMatch(
+        "api.example.com", "us-east-1", "REGIONAL", Mapping("v1", "a", "prod"), "/x"
+    )
     ctx = _host_ctx("api.example.com", match)
     custom_domain.step(ctx)
     assert (ctx.domain_name, ctx.base_path_matched) == ("api.example.com", "v1")
@@ -232,7 +234,13 @@ def _records(zone: str, *sets: dict[str, Any]) -> None:
 
 
 def _cname(name: str, value: str, **extra: Any) -> dict[str, Any]:
-    return {"Name": name, "Type": "CNAME", "TTL": 60, "ResourceRecords": [{"Value": value}], **extra}
+    return {
+        "Name": name,
+        "Type": "CNAME",
+        "TTL": 60,
+        "ResourceRecords": [{"Value": value}],
+        **extra,
+    }
 
 
 class FakeHealth:
@@ -270,18 +278,35 @@ def test_failover_takes_the_secondary_when_the_primary_is_unhealthy(moto_env: No
     zone = _zone()
     _records(
         zone,
-        _cname("api.example.com", "primary.aws", SetIdentifier="a", Failover="PRIMARY", HealthCheckId="hc1"),
+        _cname(
+            "api.example.com",
+            "primary.aws",
+            SetIdentifier="a",
+            Failover="PRIMARY",
+            HealthCheckId="hc1",
+        ),
         _cname("api.example.com", "secondary.aws", SetIdentifier="b", Failover="SECONDARY"),
     )
-    assert Resolver(ACCOUNT, FakeHealth(hc1=True)).resolve("api.example.com").target == "primary.aws"  # type: ignore[union-attr]
-    assert Resolver(ACCOUNT, FakeHealth(hc1=False)).resolve("api.example.com").target == "secondary.aws"  # type: ignore[union-attr]
+    assert (
+        Resolver(ACCOUNT, FakeHealth(hc1=True)).resolve("api.example.com").target == "primary.aws"
+    )  # type: ignore[union-attr]
+    assert (
+        Resolver(ACCOUNT, FakeHealth(hc1=False)).resolve("api.example.com").target
+        == "secondary.aws"
+    )  # type: ignore[union-attr]
 
 
 def test_latency_picks_the_nearest_healthy_region(moto_env: None) -> None:
     zone = _zone()
     _records(
         zone,
-        _cname("api.example.com", "tokyo.aws", SetIdentifier="t", Region="ap-northeast-1", HealthCheckId="t"),
+        _cname(
+            "api.example.com",
+            "tokyo.aws",
+            SetIdentifier="t",
+            Region="ap-northeast-1",
+            HealthCheckId="t",
+        ),
         _cname("api.example.com", "virginia.aws", SetIdentifier="v", Region="us-east-1"),
     )
     dns = Resolver(ACCOUNT, FakeHealth())
@@ -327,7 +352,11 @@ class FakePlane:
 def _check(at: float = 1_000_000.0, **config: Any) -> str:
     from helpers.gateway import control_plane
 
-    defaults = {"Type": "HTTPS", "FullyQualifiedDomainName": "api.example.com", "ResourcePath": "/h"}
+    defaults = {
+        "Type": "HTTPS",
+        "FullyQualifiedDomainName": "api.example.com",
+        "ResourcePath": "/h",
+    }
     check_id = boto3.client("route53").create_health_check(
         CallerReference=str(len(config)), HealthCheckConfig={**defaults, **config}
     )["HealthCheck"]["Id"]
@@ -358,8 +387,12 @@ def test_inverted_disabled_and_string_match(moto_env: None) -> None:
     checkers = HealthCheckers(plane)
     inverted = _check(Inverted=True)
     assert not checkers.healthy(inverted)
-    matching = _check(Type="HTTPS_STR_MATCH", SearchString="good", RequestInterval=10, FailureThreshold=1)
-    missing = _check(Type="HTTPS_STR_MATCH", SearchString="bad", RequestInterval=10, FailureThreshold=1)
+    matching = _check(
+        Type="HTTPS_STR_MATCH", SearchString="good", RequestInterval=10, FailureThreshold=1
+    )
+    missing = _check(
+        Type="HTTPS_STR_MATCH", SearchString="bad", RequestInterval=10, FailureThreshold=1
+    )
     for check in (matching, missing):
         checkers.healthy(check)
     plane.now += 10
@@ -375,7 +408,11 @@ def test_a_calculated_check_counts_its_children(moto_env: None) -> None:
     up, down = _check(), _check(Inverted=True)
     calculated = boto3.client("route53").create_health_check(
         CallerReference="calc",
-        HealthCheckConfig={"Type": "CALCULATED", "ChildHealthChecks": [up, down], "HealthThreshold": 1},
+        HealthCheckConfig={
+            "Type": "CALCULATED",
+            "ChildHealthChecks": [up, down],
+            "HealthThreshold": 1,
+        },
     )["HealthCheck"]["Id"]
     assert checkers.healthy(calculated)
     boto3.client("route53").update_health_check(HealthCheckId=calculated, HealthThreshold=2)
