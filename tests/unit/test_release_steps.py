@@ -417,3 +417,66 @@ def test_a_calculated_check_counts_its_children(moto_env: None) -> None:
     assert checkers.healthy(calculated)
     boto3.client("route53").update_health_check(HealthCheckId=calculated, HealthThreshold=2)
     assert not checkers.healthy(calculated)
+
+
+# ---------------------------------------------------------------------------------- timelines
+
+
+def _run(outcomes: list[Any], seconds: float) -> Any:
+    from helpers.traffic import Simulation
+
+    return Simulation(outcomes, seconds, [])
+
+
+def test_concat_shifts_each_run_after_the_last() -> None:
+    from helpers.traffic import Outcome, concat
+
+    first = _run([Outcome(0.0, "a", 200, "ok"), Outcome(9.0, "a", 200, "ok")], 10)
+    second = _run([Outcome(1.0, "b", 502, "status 502", canary=True)], 5)
+    joined = concat(first, second)
+    assert joined.seconds == 15 and [o.t for o in joined.outcomes] == [0.0, 9.0, 11.0]
+    assert joined.clients == []  # the runs above name no clients
+
+
+def test_per_deployment_and_per_region_slots() -> None:
+    from helpers.traffic import Outcome
+
+    run = _run(
+        [
+            Outcome(0.0, "c", 200, "ok", deployment="a", region="us-east-1"),
+            Outcome(1.0, "c", 200, "ok", deployment="b", canary=True, region="us-east-1"),
+            Outcome(6.0, "c", 200, "ok", deployment="a", region="ap-northeast-1"),
+            Outcome(7.0, "c", 0, "name does not resolve"),
+        ],
+        10,
+    )
+    assert run.per_deployment(width=5) == {"t": [0, 5], "?": [0, 1], "a": [1, 1], "b (canary)": [1, 0]}
+    assert run.per_deployment(width=5, by="region")["ap-northeast-1"] == [0, 1]
+    assert run.per_second(width=5)["accepted"] == [2, 1]  # status 0 is not an answer
+
+
+def test_the_release_figures_have_titles_and_labels() -> None:
+    from helpers.plots import releases
+    from helpers.traffic import Outcome
+
+    run = _run(
+        [
+            Outcome(10.0, "c", 200, "ok", deployment="a", region="ap-northeast-1"),
+            Outcome(70.0, "c", 503, "status 503", deployment="a", region="ap-northeast-1"),
+            Outcome(75.0, "c", 502, "status 502", deployment="b", canary=True, region="us-east-1"),
+        ],
+        120,
+    )
+    counts = releases.rollout_counts(run)
+    assert counts == {
+        "stage": [1, 1],
+        "canary": [0, 1],
+        "stage_5xx": [0, 1],
+        "canary_5xx": [0, 1],
+        "t": [0, 60],
+    }
+    assert releases.failover_counts(run, 60)["ap-northeast-1 5xx"] == [0, 1]
+    for figure in (releases.rollout(run, [(60, "x")]), releases.failover(run, [(60, "y")])):
+        ax = figure.axes[0]
+        assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+        assert ax.get_legend() is not None
