@@ -140,7 +140,11 @@ def _cleanup_domains(session: boto3.session.Session, value: str, region: str) ->
                     acm.delete_certificate(CertificateArn=arn)
                     deleted.append(f"certificate {cert.get('DomainName')} ({region})")
                 except ClientError as exc:
-                    _ignore_missing(exc)
+                    if exc.response["Error"]["Code"] != "ResourceInUseException":
+                        _ignore_missing(exc)
+                    # API Gateway lets go of a deleted domain's certificate a little later:
+                    # the next clean-up deletes it
+                    print(f"certificate {cert.get('DomainName')} ({region}) still in use: run the clean-up again in a minute")
     return deleted
 
 
@@ -179,7 +183,9 @@ def _cleanup_route53(session: boto3.session.Session, value: str) -> list[str]:
                     r53.delete_health_check(HealthCheckId=check["Id"])
                     deleted.append(f"health check {check['Id']}")
                 except ClientError as exc:
-                    _ignore_missing(exc)
+                    if exc.response["Error"]["Code"] != "HealthCheckInUse":
+                        _ignore_missing(exc)
+                    print(f"health check {check['Id']} still used by a record: delete the record, then clean up again")
     return deleted
 
 
