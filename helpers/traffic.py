@@ -71,10 +71,11 @@ class Outcome:
     #: tokens left in each bucket after this request (moto target), by level
     tokens: dict[str, float] | None = None
     #: releases (moto target): the deployment that answered, whether it was the stage's
-    #: canary, and the Region that answered (a custom domain's DNS may pick one)
-    deployment: str = ""
-    canary: bool = False
-    region: str = ""
+    #: canary, and the Region that answered (a custom domain's DNS may pick one); not part
+    #: of an outcome's equality (they say where, not how, a request was answered)
+    deployment: str = field(default="", compare=False)
+    canary: bool = field(default=False, compare=False)
+    region: str = field(default="", compare=False)
 
 
 class Simulation:

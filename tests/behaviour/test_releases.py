@@ -838,6 +838,21 @@ class TestMappingsAndDns:
         assert answered("/v10/items")[0] == 403  # (none) gets /v10/items: no such resource
         assert answered("/prod/items") == (403, '{"message":"Missing Authentication Token"}')
 
+    def test_a_mapping_without_a_stage_takes_it_from_the_path(self) -> None:
+        api = MockApi()
+        api.deploy("prod")
+        api.deploy("dev")
+        domain = regional_domain()
+        alias(domain)
+        api.apigw.create_base_path_mapping(
+            domainName=DOMAIN, restApiId=api.api_id, basePath="shop"
+        )
+        mapping = api.apigw.get_base_path_mapping(domainName=DOMAIN, basePath="shop")
+        assert "stage" not in mapping
+        assert requests.get("https://api.example.com/shop/dev/items").json()["stage"] == "dev"
+        assert requests.get("https://api.example.com/shop/prod/items").json()["base"] == "shop"
+        assert requests.get("https://api.example.com/shop/items").status_code == 403
+
     def test_no_mapping_answers_403_forbidden(self) -> None:
         api = MockApi()
         api.deploy()

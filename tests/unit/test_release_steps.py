@@ -158,6 +158,8 @@ def test_the_canary_step_does_nothing_without_a_canary() -> None:
 
 def _host_ctx(host: str, match: DomainMatch | None) -> Any:
     return SimpleNamespace(
+        api_id="abc",
+        region="us-east-1",
         request=HttpRequest("GET", host, "/v1/x"),
         custom_domain=match,
         domain_name="",

@@ -17,8 +17,8 @@ from ..errors import Forbidden
 def step(ctx: InvocationContext) -> None:
     """Host: the execute-api host, or a custom domain's base path mapping (403 if none)."""
     match = ctx.custom_domain
-    if match is None:
-        ctx.domain_name = ctx.request.host.split(":")[0].lower()
+    if match is None:  # the API's own name (also when called through a VPC endpoint's name)
+        ctx.domain_name = f"{ctx.api_id}.execute-api.{ctx.region}.amazonaws.com"
         return
     ctx.domain_name = match.host
     via = {"dns": " / ".join(match.dns)} if match.dns else {}
