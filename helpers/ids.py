@@ -13,9 +13,12 @@ import uuid
 
 class IdSource:
     def __init__(self, seed: int = 0) -> None:
+        #: the seed (other seeded sources, e.g. the canary split, derive theirs from it)
+        self.seed = seed
         self._rng = random.Random(seed)
 
     def reseed(self, seed: int) -> None:
+        self.seed = seed
         self._rng.seed(seed)
 
     def uuid4(self) -> str:

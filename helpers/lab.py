@@ -94,10 +94,17 @@ class Lab:
         moto_hooks.usage_source[:] = [self.gateway.limits]
         moto_hooks.before_metrics_read[:] = [self.gateway.flush]
         moto_hooks.connections_plane[:] = [self.gateway]
-        self.clock.listeners[:] = [self.gateway.connections.sweep, self._expire_ttl]
+        self.clock.listeners[:] = [
+            self.gateway.connections.sweep,
+            self._expire_ttl,
+            self.gateway.health_checks.on_clock,
+        ]
+        from .gateway import moto_route53
+
+        moto_route53.status_source[:] = [self.gateway.health_checks.observations]
         flush_logs = getattr(self.runtime, "flush_logs", None)
         moto_hooks.before_logs_read[:] = [flush_logs] if flush_logs else []
-        transport.install(self._answer_in_process)
+        transport.install(self._answer_in_process, self.gateway.custom_domains.claims)
         boto3.setup_default_session(region_name=MOTO_REGION)
         self.session = boto3.DEFAULT_SESSION
         install_tagging(self.session, self.scope)
@@ -191,6 +198,39 @@ class Lab:
         if self.gateway is None:
             return []
         return self.gateway.traces.last(n)
+
+    # ----------------------------------------------------------------- DNS
+    @property
+    def dns(self) -> Any:
+        """The moto target's DNS (:class:`~helpers.gateway.dns.Resolver`): Route 53's
+        records decide what a custom host name resolves to. None on the aws target."""
+        return self.gateway.dns if self.gateway is not None else None
+
+    def client_region(self, region: str | None = None) -> str:
+        """The AWS Region DNS takes the notebook's client to be in (for Route 53 latency
+        records): set it with ``lab.client_region("ap-northeast-1")``. On AWS, where you
+        are decides; this only reports the session's Region."""
+        if self.gateway is None:
+            return self.region
+        if region is not None:
+            self.gateway.dns.client_region = region
+        return str(self.gateway.dns.client_region)
+
+    def resolve(self, host: str) -> str:
+        """What DNS answers for ``host``, as ``dig`` would tell it: the records followed
+        (moto: Route 53's records; aws: the system resolver's answer)."""
+        if self.gateway is None:
+            import socket
+
+            try:
+                name, aliases, addresses = socket.gethostbyname_ex(host)
+            except OSError as exc:
+                return f"{host}: does not resolve ({exc})"
+            return f"{host} -> {' -> '.join([*aliases, name])} ({', '.join(addresses)})"
+        answer = self.gateway.dns.resolve(host)
+        if answer is None:
+            return f"{host}: no Route 53 public hosted zone answers for it"
+        return str(answer)
 
     def execution_role(self, name: str = "apigw-lab-lambda") -> str:
         """The ARN of a Lambda execution role (created, tagged, on first use): the same

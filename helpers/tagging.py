@@ -31,11 +31,24 @@ TAGGED_CREATES: dict[tuple[str, str], tuple[str, str]] = {
     ("iam", "CreatePolicy"): ("Tags", "list"),
     ("stepfunctions", "CreateStateMachine"): ("tags", "lower-list"),
     ("cognito-idp", "CreateUserPool"): ("UserPoolTags", "map"),
+    ("apigateway", "CreateDomainName"): ("tags", "map"),
+    ("apigatewayv2", "CreateDomainName"): ("Tags", "map"),
+    ("acm", "RequestCertificate"): ("Tags", "list"),
 }
+#: Route 53 creates take no tags: the tag is added right after (ChangeTagsForResource)
+TAGGED_AFTER: dict[str, tuple[str, str]] = {
+    "CreateHostedZone": ("hostedzone", "HostedZone"),
+    "CreateHealthCheck": ("healthcheck", "HealthCheck"),
+}
+#: the Regions tagged resources were created in (a lab may use more than its own Region)
+TAGGED_REGIONS: set[str] = set()
 
 
 def _adder(param: str, shape: str, value: str) -> Callable[..., None]:
-    def add(params: dict[str, Any], **_: Any) -> None:
+    def add(params: dict[str, Any], context: dict[str, Any] | None = None, **_: Any) -> None:
+        region = (context or {}).get("client_region")
+        if region and region != "aws-global":  # IAM and Route 53 are global
+            TAGGED_REGIONS.add(region)
         if shape == "map":
             params.setdefault(param, {}).setdefault(TAG_KEY, value)
         else:
@@ -56,6 +69,27 @@ def install_tagging(session: boto3.session.Session, value: str) -> None:
         unique_id = f"apigw-lab-tag-{service}-{operation}"
         events.unregister(event, unique_id=unique_id)
         events.register(event, _adder(param, shape, value), unique_id=unique_id)
+    for operation, (kind, key) in TAGGED_AFTER.items():
+        event = f"after-call.route-53.{operation}"
+        unique_id = f"apigw-lab-tag-route53-{operation}"
+        events.unregister(event, unique_id=unique_id)
+        events.register(event, _route53_tagger(session, kind, key, value), unique_id=unique_id)
+
+
+def _route53_tagger(
+    session: boto3.session.Session, kind: str, key: str, value: str
+) -> Callable[..., None]:
+    def tag(parsed: dict[str, Any], **_: Any) -> None:
+        created = (parsed or {}).get(key) or {}
+        resource_id = str(created.get("Id") or "").rsplit("/", 1)[-1]
+        if resource_id:
+            session.client("route53").change_tags_for_resource(
+                ResourceType=kind,
+                ResourceId=resource_id,
+                AddTags=[{"Key": TAG_KEY, "Value": value}],
+            )
+
+    return tag
 
 
 def _tagged(tags: dict[str, str] | list[dict[str, str]] | None, value: str) -> bool:
@@ -65,7 +99,97 @@ def _tagged(tags: dict[str, str] | list[dict[str, str]] | None, value: str) -> b
 
 
 def cleanup(session: boto3.session.Session, value: str, *, region: str) -> list[str]:
-    """Delete every resource tagged ``apigw-lab=value``; return what was deleted."""
+    """Delete every resource tagged ``apigw-lab=value`` in ``region``, in the other Regions
+    the lab tagged resources in, and in Route 53 (global); return what was deleted."""
+    deleted = _cleanup_route53(session, value)
+    deleted += _cleanup_domains(session, value, region)
+    for other in sorted(TAGGED_REGIONS - {region}):
+        deleted += _cleanup_domains(session, value, other)
+        deleted += _cleanup_region(session, value, region=other)
+    return deleted + _cleanup_region(session, value, region=region)
+
+
+def _ignore_missing(exc: ClientError) -> None:
+    if exc.response["Error"]["Code"] not in (
+        "NotFoundException",
+        "ResourceNotFoundException",
+        "NoSuchEntity",
+        "NoSuchHostedZone",
+        "NoSuchHealthCheck",
+    ):
+        raise exc
+
+
+def _cleanup_domains(session: boto3.session.Session, value: str, region: str) -> list[str]:
+    """Custom domain names (their mappings go with them), then their certificates."""
+    deleted: list[str] = []
+    v2 = session.client("apigatewayv2", region_name=region)
+    for domain in v2.get_domain_names().get("Items", []):
+        if _tagged(domain.get("Tags"), value):
+            try:
+                v2.delete_domain_name(DomainName=domain["DomainName"])
+                deleted.append(f"domain name {domain['DomainName']} ({region})")
+            except ClientError as exc:
+                _ignore_missing(exc)
+    acm = session.client("acm", region_name=region)
+    for page in acm.get_paginator("list_certificates").paginate():
+        for cert in page.get("CertificateSummaryList", []):
+            arn = cert["CertificateArn"]
+            if _tagged(acm.list_tags_for_certificate(CertificateArn=arn).get("Tags"), value):
+                try:
+                    acm.delete_certificate(CertificateArn=arn)
+                    deleted.append(f"certificate {cert.get('DomainName')} ({region})")
+                except ClientError as exc:
+                    if exc.response["Error"]["Code"] != "ResourceInUseException":
+                        _ignore_missing(exc)
+                    # API Gateway lets go of a deleted domain's certificate a little later:
+                    # the next clean-up deletes it
+                    print(f"certificate {cert.get('DomainName')} ({region}) still in use: run the clean-up again in a minute")
+    return deleted
+
+
+def _cleanup_route53(session: boto3.session.Session, value: str) -> list[str]:
+    """Tagged hosted zones (their records first: AWS refuses to delete a zone that has
+    more than its SOA and NS records) and health checks."""
+    deleted: list[str] = []
+    r53 = session.client("route53")
+    for page in r53.get_paginator("list_hosted_zones").paginate():
+        for zone in page["HostedZones"]:
+            zone_id = zone["Id"].rsplit("/", 1)[-1]
+            tags = r53.list_tags_for_resource(ResourceType="hostedzone", ResourceId=zone_id)
+            if not _tagged(tags.get("ResourceTagSet", {}).get("Tags"), value):
+                continue
+            records = r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+            apex = zone["Name"].rstrip(".")
+            changes = [
+                {"Action": "DELETE", "ResourceRecordSet": r}
+                for r in records
+                if not (r["Type"] in ("SOA", "NS") and r["Name"].rstrip(".") == apex)
+            ]
+            if changes:
+                r53.change_resource_record_sets(
+                    HostedZoneId=zone_id, ChangeBatch={"Changes": changes}
+                )
+            try:
+                r53.delete_hosted_zone(Id=zone_id)
+                deleted.append(f"hosted zone {zone['Name']}")
+            except ClientError as exc:
+                _ignore_missing(exc)
+    for page in r53.get_paginator("list_health_checks").paginate():
+        for check in page["HealthChecks"]:
+            tags = r53.list_tags_for_resource(ResourceType="healthcheck", ResourceId=check["Id"])
+            if _tagged(tags.get("ResourceTagSet", {}).get("Tags"), value):
+                try:
+                    r53.delete_health_check(HealthCheckId=check["Id"])
+                    deleted.append(f"health check {check['Id']}")
+                except ClientError as exc:
+                    if exc.response["Error"]["Code"] != "HealthCheckInUse":
+                        _ignore_missing(exc)
+                    print(f"health check {check['Id']} still used by a record: delete the record, then clean up again")
+    return deleted
+
+
+def _cleanup_region(session: boto3.session.Session, value: str, *, region: str) -> list[str]:
     deleted: list[str] = []
 
     def attempt(what: str, action: Callable[[], Any]) -> None:

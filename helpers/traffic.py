@@ -70,6 +70,12 @@ class Outcome:
     why: str  # "ok", "cache hit", "throttled: stage", "over quota", "forbidden", ...
     #: tokens left in each bucket after this request (moto target), by level
     tokens: dict[str, float] | None = None
+    #: releases (moto target): the deployment that answered, whether it was the stage's
+    #: canary, and the Region that answered (a custom domain's DNS may pick one); not part
+    #: of an outcome's equality (they say where, not how, a request was answered)
+    deployment: str = field(default="", compare=False)
+    canary: bool = field(default=False, compare=False)
+    region: str = field(default="", compare=False)
 
 
 class Simulation:
@@ -101,13 +107,30 @@ class Simulation:
         for o in self.of(client):
             i = min(int(o.t / width), slots - 1)
             sent[i] += 1
-            ok[i] += o.status < 400
+            ok[i] += 0 < o.status < 400
         return {
             "t": [i * width for i in range(slots)],
             "sent": sent,
             "accepted": ok,
             "refused": [s - a for s, a in zip(sent, ok, strict=True)],
         }
+
+    def per_deployment(
+        self, client: str | None = None, width: float = 1.0, by: str = "deployment"
+    ) -> dict[str, list[int]]:
+        """Requests per time slot of ``width`` seconds, per deployment that answered (``by=
+        "deployment"``; a canary's deployment is labelled ``<id> (canary)``) or per Region
+        (``by="region"``). Key ``"t"``: the slots' start times."""
+        slots = max(int(self.seconds / width + 0.999999), 1)
+        out: dict[str, list[int]] = {}
+        for o in self.of(client):
+            if by == "region":
+                label = o.region or "?"
+            else:
+                label = (o.deployment or "?") + (" (canary)" if o.canary else "")
+            counts = out.setdefault(label, [0] * slots)
+            counts[min(int(o.t / width), slots - 1)] += 1
+        return {"t": [i * width for i in range(slots)], **dict(sorted(out.items()))}
 
     def tokens(self, level: str) -> tuple[list[float], list[float]]:
         """(times, tokens left) in the ``level`` bucket ("usage plan", "stage", "route",
@@ -139,6 +162,23 @@ class Simulation:
         return f"<Simulation of {len(self)} requests over {self.seconds:g} s>\n{self.summary()}"
 
 
+def concat(*runs: Simulation) -> Simulation:
+    """Simulations run one after the other (e.g. with a change in between) as one timeline:
+    each run's times shifted by the length of the runs before it."""
+    from dataclasses import replace
+
+    outcomes: list[Outcome] = []
+    names: list[str] = []
+    offset = 0.0
+    for run in runs:
+        outcomes += [replace(o, t=o.t + offset) for o in run.outcomes]
+        names += [n for n in run.clients if n not in names]
+        offset += run.seconds
+    joined = Simulation(outcomes, offset, [])
+    joined.clients = names
+    return joined
+
+
 def _why(trace: Any, status: int) -> str:
     why = "ok" if status < 400 else f"status {status}"
     for entry in trace.entries:
@@ -155,6 +195,19 @@ def _why(trace: Any, status: int) -> str:
             elif kind != "THROTTLED":
                 why = kind.lower()
     return why
+
+
+def _release(trace: Any) -> tuple[str, bool, str]:
+    """(deployment, canary?, region) from a trace: what answered the request."""
+    deployment, canary, region = "", False, ""
+    for entry in trace.entries:
+        if entry.step in ("method-request", "stage"):
+            deployment = str(entry.details.get("deployment") or deployment)
+        elif entry.step == "canary" and entry.decision.startswith("canary"):
+            deployment, canary = entry.decision.split()[2], True
+        elif entry.step == "custom-domain":
+            region = str(entry.details.get("region") or region)
+    return deployment, canary, region
 
 
 def _tokens(trace: Any) -> dict[str, float] | None:
@@ -202,21 +255,41 @@ def simulate(
         templates.append(
             (c.method.upper(), full_path, "&".join(x for x in (base_query, query) if x), headers)
         )
+    from .gateway import UnknownApi
+
+    default_region = _execute_api_region(parts.hostname or "")
     outcomes: list[Outcome] = []
     append = outcomes.append
     traces = plane.traces
     for t, i in _schedule(clients, seconds):
         clock.freeze(t0 + t)
         method, path, query, headers = templates[i]
-        response = plane.handle(HttpRequest(method, parts.netloc, path, query, list(headers)))
+        try:
+            response = plane.handle(HttpRequest(method, parts.netloc, path, query, list(headers)))
+        except UnknownApi:  # the name does not resolve (a custom domain without its record)
+            append(Outcome(t, clients[i].name, 0, "name does not resolve"))
+            continue
         trace = traces.last()
+        deployment, canary, region = _release(trace)
         append(
             Outcome(
-                t, clients[i].name, response.status, _why(trace, response.status), _tokens(trace)
+                t,
+                clients[i].name,
+                response.status,
+                _why(trace, response.status),
+                _tokens(trace),
+                deployment,
+                canary,
+                region or default_region,
             )
         )
     clock.freeze(t0 + seconds)
     return Simulation(outcomes, seconds, clients)
+
+
+def _execute_api_region(host: str) -> str:
+    parts = host.split(".")
+    return parts[2] if len(parts) > 3 and parts[1] == "execute-api" else ""
 
 
 def _simulate_for_real(url: str, clients: Sequence[Client], seconds: float) -> Simulation:
@@ -240,12 +313,16 @@ def _simulate_for_real(url: str, clients: Sequence[Client], seconds: float) -> S
             headers = dict(c.headers)
             if c.api_key is not None:
                 headers["x-api-key"] = c.api_key
-            r = session.request(
-                c.method,
-                base + ("/" + c.path.lstrip("/") if c.path else "/"),
-                headers=headers,
-                timeout=30,
-            )
+            try:
+                r = session.request(
+                    c.method,
+                    base + ("/" + c.path.lstrip("/") if c.path else "/"),
+                    headers=headers,
+                    timeout=30,
+                )
+            except requests.ConnectionError:
+                outcomes.append(Outcome(t, c.name, 0, "name does not resolve"))
+                continue
             kind = r.headers.get("x-amzn-ErrorType", "")
             why = (
                 "ok"

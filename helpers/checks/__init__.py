@@ -18,7 +18,9 @@ show on AWS.
 - :mod:`.lab04`: ``check_lab04`` (the ``weather-api`` in two tiers: usage plans, API keys,
   throttles and quotas);
 - :mod:`.lab05`: ``check_lab05`` (a ``sendPrivate`` route on the WebSocket chat
-  ``ChatAPI``: real WebSocket clients, the @connections API, GoneException).
+  ``ChatAPI``: real WebSocket clients, the @connections API, GoneException);
+- :mod:`.lab06`: ``check_lab06_canary`` and ``check_lab06`` (v2 of the ``quotes-api`` as a
+  canary, its metrics, promote or roll back), ``lab06_hint``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .lab02 import check_lab02
 from .lab03 import check_lab03
 from .lab04 import check_lab04
 from .lab05 import check_lab05
+from .lab06 import check_lab06, check_lab06_canary, lab06_hint
 
 __all__ = [
     "CHECKS",
@@ -41,7 +44,10 @@ __all__ = [
     "check_lab03",
     "check_lab04",
     "check_lab05",
+    "check_lab06",
+    "check_lab06_canary",
     "describe",
+    "lab06_hint",
 ]
 
 #: lab notebook name → its check, for tests and tools
@@ -51,4 +57,5 @@ CHECKS: dict[str, Callable[..., None]] = {
     "03-tenant-gate": check_lab03,
     "04-pricing-tiers": check_lab04,
     "05-private-messages": check_lab05,
+    "06-ship-v2-safely": check_lab06,
 }

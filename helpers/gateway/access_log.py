@@ -94,6 +94,10 @@ def write(ctx: InvocationContext) -> None:
     backend = logs_backends[account][region]
     if group not in backend.groups:
         return  # API Gateway cannot write to a group that does not exist
+    if ctx.canary:  # a canary's lines go to a second group: the stage's name + "/Canary" [doc]
+        group += "/Canary"
+        if group not in backend.groups:
+            backend.create_log_group(group, {})  # [unc] API Gateway creates it
     stream = hashlib.md5(f"{ctx.api_id}/{ctx.stage.name}".encode()).hexdigest()
     if stream not in backend.groups[group].streams:
         backend.create_log_stream(group, stream)

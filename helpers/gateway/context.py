@@ -137,3 +137,29 @@ class InvocationContext:
     canary: bool = False
     domain_name: str = ""
     base_path_matched: str = ""
+    #: a request to a custom domain name: where DNS and the mappings sent it
+    #: (:class:`~helpers.gateway.custom_domains.DomainMatch`); None on an execute-api host
+    custom_domain: Any = None
+
+
+def called_domain(ctx: InvocationContext) -> str:
+    """``$context.domainName``: the host name the client called (a custom domain, or the
+    API's execute-api name)."""
+    return ctx.domain_name or f"{ctx.api_id}.execute-api.{ctx.region}.amazonaws.com"
+
+
+def domain_prefix(ctx: InvocationContext) -> str:
+    """``$context.domainPrefix``: the first label of the called host name."""
+    return called_domain(ctx).split(".", 1)[0]
+
+
+def client_path(ctx: InvocationContext) -> str:
+    """The decoded path the client called: ``/{stage}/pets`` on an execute-api host, the
+    path with its base path (no stage) on a custom domain (``/v1/pets``)."""
+    from urllib.parse import unquote
+
+    if ctx.custom_domain is not None:
+        return unquote(ctx.request.path or "/", errors="replace")
+    assert ctx.stage is not None and ctx.method_request is not None
+    prefix = "" if ctx.stage.name == "$default" else f"/{ctx.stage.name}"
+    return prefix + ctx.method_request.path

@@ -57,3 +57,67 @@ def lambda_function(account_id: str, region: str, arn_or_name: str) -> Any | Non
 def lambda_policy_statements(fn: Any) -> list[dict[str, Any]]:
     policy = getattr(fn, "policy", None)
     return list(getattr(policy, "statements", None) or [])
+
+
+def route53_zones(account_id: str) -> list[Any]:
+    """Route 53's public hosted zones (private zones answer only inside their VPCs)."""
+    from moto.route53.models import route53_backends
+
+    backend = route53_backends[account_id]["aws"]
+    return [z for z in list(backend.zones.values()) if not z.private_zone]
+
+
+def zone_for(account_id: str, name: str) -> Any | None:
+    """The public hosted zone authoritative for ``name``: the one with the longest name
+    ``name`` ends with (the first created, when two zones have the same name)."""
+    wanted = name.lower().rstrip(".") + "."
+    best = None
+    for zone in route53_zones(account_id):
+        zone_name = zone.name.lower().rstrip(".") + "."
+        if (wanted == zone_name or wanted.endswith("." + zone_name)) and (
+            best is None or len(zone_name) > len(best.name.rstrip(".") + ".")
+        ):
+            best = zone
+    return best
+
+
+def public_records(account_id: str, name: str) -> list[Any]:
+    """The record sets named ``name`` in its public hosted zone (moto ``RecordSet`` objects)."""
+    zone = zone_for(account_id, name)
+    if zone is None:
+        return []
+    wanted = name.lower().rstrip(".") + "."
+    return [r for r in list(zone.rrsets) if r.name.lower().rstrip(".") + "." == wanted]
+
+
+def health_check(account_id: str, health_check_id: str) -> Any | None:
+    from moto.route53.models import route53_backends
+
+    return route53_backends[account_id]["aws"].health_checks.get(health_check_id)
+
+
+def health_checks(account_id: str) -> list[Any]:
+    from moto.route53.models import route53_backends
+
+    return list(route53_backends[account_id]["aws"].health_checks.values())
+
+
+def custom_domain(account_id: str, region: str, name: str) -> Any | None:
+    """The custom domain name ``name`` of ``region`` (see :mod:`.moto_domains`)."""
+    from moto.apigateway.models import apigateway_backends
+
+    return apigateway_backends[account_id][region].domain_names.get(name.lower().rstrip("."))
+
+
+def custom_domains(account_id: str, region: str) -> list[Any]:
+    from moto.apigateway.models import apigateway_backends
+
+    return list(apigateway_backends[account_id][region].domain_names.values())
+
+
+def domain_mappings(account_id: str, region: str, name: str) -> list[Any]:
+    """The base path / API mappings of a custom domain (moto ``BasePathMapping`` objects)."""
+    from moto.apigateway.models import apigateway_backends
+
+    backend = apigateway_backends[account_id][region]
+    return list(backend.base_path_mappings.get(name.lower().rstrip("."), {}).values())

@@ -10,13 +10,18 @@ from urllib.parse import unquote
 from . import control_plane
 from .auth.cache import AuthorizerCache
 from .auth.jwt_tokens import JwksCache
+from .canary import TrafficSplit
 from .context import InvocationContext
+from .custom_domains import CustomDomains, DomainMatch, NotServed
+from .dns import Resolver
+from .errors import EmulatorLimitation
+from .health_checks import HealthCheckers
 from .http import HttpRequest, HttpResponse
 from .http_api import http_context
 from .limits.state import Limits
 from .metrics import MetricsRecorder
 from .pipeline import Pipeline
-from .pipelines import HTTP, REST, WEBSOCKET
+from .pipelines import HTTP, REST, UNMAPPED, WEBSOCKET
 from .snapshot_v2 import HttpSnapshots
 from .snapshots import Snapshots
 from .stage_cache import StageCache
@@ -59,6 +64,13 @@ class DataPlane:
         self.ws_snapshots = HttpSnapshots(build=build_websocket_snapshot)
         self.connections = ConnectionRegistry()
         self.pipelines: dict[str, Pipeline] = {"REST": REST, "HTTP": HTTP, "WEBSOCKET": WEBSOCKET}
+        #: releases: the seeded canary split; Route 53 health checks on the lab clock; DNS
+        #: (Route 53 records) and the custom domains it reaches
+        seed = getattr(ids, "seed", 0)
+        self.traffic_split = TrafficSplit(seed)
+        self.health_checks = HealthCheckers(self)
+        self.dns = Resolver(account_id, self.health_checks, seed)
+        self.custom_domains = CustomDomains(account_id, self.dns)
 
     def resolve(self, request: HttpRequest) -> tuple[str, str, str | None]:
         """(api id, region, VPC endpoint id or None) from the host the client called."""
@@ -83,8 +95,26 @@ class DataPlane:
         raise UnknownApi(f"{host} is not an execute-api host name")
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        """Answer one request. Raises :class:`UnknownApi` when no API has that host name."""
-        api_id, region, vpce = self.resolve(request)
+        """Answer one request. Raises :class:`UnknownApi` when no API has that host name
+        (an execute-api name of no API, or a name DNS does not resolve to API Gateway)."""
+        try:
+            api_id, region, vpce = self.resolve(request)
+        except UnknownApi:
+            try:
+                match = self.custom_domains.route(request.host, request.path or "/")
+            except NotServed as exc:
+                raise UnknownApi(str(exc)) from None
+            return self.handle_custom_domain(request, match)
+        return self._handle_api(request, api_id, region, vpce)
+
+    def _handle_api(
+        self,
+        request: HttpRequest,
+        api_id: str,
+        region: str,
+        vpce: str | None,
+        match: DomainMatch | None = None,
+    ) -> HttpResponse:
         api = control_plane.rest_api(self.account_id, region, api_id)
         if api is None:
             http_api = control_plane.http_api(self.account_id, region, api_id)
@@ -93,6 +123,7 @@ class DataPlane:
                     return self.manage_connection(request, region, api_id)
                 raise UnknownApi(f"no REST, HTTP or WebSocket API with id {api_id!r} in {region}")
             http = http_context(self, request, http_api, region)
+            http.custom_domain = match
             self.pipelines["HTTP"].run(http)
             assert http.method_response is not None
             return http.method_response
@@ -109,13 +140,55 @@ class DataPlane:
             api_id=api_id,
             rest_api=api,
             api_type="REST",
-            endpoint_type=((api.endpoint_configuration or {}).get("types") or ["EDGE"])[0],
+            endpoint_type=(
+                match.endpoint_type
+                if match is not None
+                else ((api.endpoint_configuration or {}).get("types") or ["EDGE"])[0]
+            ),
             source_vpce=vpce,
             trace=Trace(request_id, api_id=api_id),
+            custom_domain=match,
         )
         self.pipelines["REST"].run(ctx)
         assert ctx.method_response is not None
         return ctx.method_response
+
+    def handle_custom_domain(self, request: HttpRequest, match: DomainMatch) -> HttpResponse:
+        """A request to a custom domain name that DNS resolved to API Gateway: the mapped
+        API's pipeline, or 403 Forbidden when no mapping matches."""
+        mapping = match.mapping
+        if mapping is not None and mapping.api_type == "WEBSOCKET":
+            raise EmulatorLimitation(
+                f"{match.host}: WebSocket APIs on custom domain names are not served by the "
+                "emulator (connect to lab.websocket_url(...))"
+            )
+        if mapping is not None:
+            known = control_plane.rest_api(
+                self.account_id, match.region, mapping.api_id
+            ) or control_plane.http_api(self.account_id, match.region, mapping.api_id)
+            if known is None:
+                match.mapping = None
+                match.reason = f"the mapped API {mapping.api_id} no longer exists"
+        if match.mapping is None:
+            request_id = self.ids.uuid4()
+            ctx = InvocationContext(
+                request=request,
+                request_id=request_id,
+                extended_request_id=self.ids.token(10),
+                request_time=self.clock.now(),
+                started=time.perf_counter(),
+                account_id=self.account_id,
+                region=match.region,
+                plane=self,
+                endpoint_type=match.endpoint_type,
+                trace=Trace(request_id),
+                custom_domain=match,
+            )
+            ctx.trace.method, ctx.trace.path = request.method.upper(), request.path or "/"
+            UNMAPPED.run(ctx)
+            assert ctx.method_response is not None
+            return ctx.method_response
+        return self._handle_api(request, match.mapping.api_id, match.region, None, match)
 
     def websocket_event(
         self,
@@ -205,6 +278,10 @@ class DataPlane:
         self.metrics.flush()
 
     def reset(self) -> None:
+        seed = getattr(self.ids, "seed", 0)
+        self.traffic_split.reseed(seed)
+        self.dns.reseed(seed)
+        self.health_checks.reset()
         self.snapshots.clear()
         self.http_snapshots.clear()
         self.traces.clear()

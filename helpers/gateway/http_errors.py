@@ -99,3 +99,13 @@ class TooManyRequests(HttpApiError):
     response_type = "THROTTLED"
     status = 429
     default_message = "Too Many Requests"
+
+
+class DefaultEndpointDisabled(HttpApiError):
+    """The API's default ``execute-api`` endpoint is disabled (``disableExecuteApiEndpoint``)
+    and the client called it. [unc] status and body: not documented for HTTP APIs; REST
+    answers 403 ``{"message":"Forbidden"}``."""
+
+    response_type = "ACCESS_DENIED"
+    status = 403
+    default_message = "Forbidden"

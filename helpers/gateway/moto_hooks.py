@@ -1,7 +1,8 @@
 """The few places where moto needs to tell the data plane something, patched once.
 
-- ``RestAPI.create_deployment``: freeze a snapshot; and keep an existing stage's settings
-  (moto replaces the Stage object, AWS only points it at the new deployment).
+- REST stages and deployments (:mod:`.moto_stages`): ``create_deployment`` freezes a
+  snapshot (the ``on_rest_deployment`` hooks) and keeps an existing stage's settings;
+  canaries, promotion, rollback, the stage parameters moto drops.
 - CloudWatch and CloudWatch Logs reads: flush what the data plane buffered first.
 - ``put_integration_response``: refuse what AWS refuses (a status with no method response,
   a header mapping the method response does not declare) — moto accepts both, and a
@@ -82,26 +83,13 @@ def install() -> None:
     from moto.iam.models import IAMBackend
     from moto.logs.models import LogsBackend
 
-    from . import moto_v2
+    from . import moto_domains, moto_route53, moto_stages, moto_v2
 
     IAMBackend._init_aws_policies = _course_managed_policies
 
-    original_deploy = RestAPI.create_deployment
-
-    def create_deployment(
-        self: Any, name: str, description: str, stage_variables: Any = None
-    ) -> Any:
-        existing = self.stages.get(name) if name else None
-        deployment = original_deploy(self, name, description, stage_variables)
-        if existing is not None:
-            existing.deployment_id = deployment.id
-            existing.variables = {**(existing.variables or {}), **(stage_variables or {})}
-            self.stages[name] = existing
-        for hook in list(on_rest_deployment):
-            hook(self, deployment.id)
-        return deployment
-
-    RestAPI.create_deployment = create_deployment
+    moto_stages.install()  # REST stages, deployments, canaries (extends create_deployment)
+    moto_domains.install()  # custom domain names, base path / API mappings, ACM validation
+    moto_route53.install()  # alias targets checked, health checks answered by the emulator
     _management_api()
     _patch_binary_media_types(RestAPI)
     _check_integration_responses()

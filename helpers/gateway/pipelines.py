@@ -4,7 +4,10 @@ apply and add their own steps.
 The API key and usage plan are checked after the authorizer (a Lambda authorizer may name
 the key, and AWS's execution logs verify the usage plan after the authorizer's lines), so
 the order differs from ARCHITECTURE.md's sketch, which checks the key first. Throttling
-then runs before validation, and the stage cache sits around the integration."""
+then runs before validation, and the stage cache sits around the integration.
+
+Releases come first: which API and stage the host name reaches (a custom domain's base
+path mapping), then (REST) whether the stage's canary answers."""
 
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from .steps import (
     authenticate,
     authorize,
     cache,
+    canary,
     cors,
+    custom_domain,
     endpoint,
     http_authorize,
     http_integration,
@@ -39,7 +44,9 @@ from .steps import (
 REST = Pipeline(
     "REST API",
     steps=(
+        custom_domain.step,
         parse.step,
+        canary.step,
         endpoint.step,
         route.step,
         authenticate.step,
@@ -58,6 +65,7 @@ REST = Pipeline(
 HTTP = Pipeline(
     "HTTP API",
     steps=(
+        custom_domain.step,
         http_stage.step,
         cors.preflight,
         http_route.step,
@@ -80,3 +88,6 @@ WEBSOCKET = Pipeline(
     ),
     finish=(ws_respond.step, observe.step),
 )
+
+#: a custom domain request that no base path / API mapping matches: 403 Forbidden
+UNMAPPED = Pipeline("custom domain", steps=(custom_domain.step,), finish=(respond.step, observe.step))

@@ -5,7 +5,9 @@ Two ways to name an API:
 - path style: ``http://127.0.0.1:{port}/{api_id}/{stage}/path`` (what ``lab.local_url`` gives);
   an HTTP API's ``$default`` stage is served at ``http://127.0.0.1:{port}/{api_id}/path``;
 - host style: a ``Host: {api_id}.execute-api.{region}.amazonaws.com`` header, as in
-  ``curl -H 'Host: abc123.execute-api.us-east-1.amazonaws.com' http://127.0.0.1:{port}/prod/``.
+  ``curl -H 'Host: abc123.execute-api.us-east-1.amazonaws.com' http://127.0.0.1:{port}/prod/``,
+  or a custom domain name in a Route 53 public hosted zone
+  (``curl -H 'Host: api.example.com' http://127.0.0.1:{port}/v1/users``).
 
 WebSocket APIs are served on a second port of the same server, by
 :class:`~helpers.gateway.ws.server.WebSocketFrontDoor`: ``ws://127.0.0.1:{ws_port}/{api_id}/
@@ -36,14 +38,17 @@ from .ws.server import WebSocketFrontDoor
 log = logging.getLogger("apigw_lab.server")
 
 
-def _to_request(scope: dict[str, Any], body: bytes, region: str) -> HttpRequest | None:
+def _to_request(
+    scope: dict[str, Any], body: bytes, region: str, claims: Any = None
+) -> HttpRequest | None:
     headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
     host = next((v for k, v in headers if k.lower() == "host"), "")
     raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
     # what the client signed, if it signed (SigV4 covers the Host header and the raw path)
     sent_host: str | None = None
     sent_path: str | None = None
-    if ".execute-api." not in host:
+    custom = claims is not None and claims(host.split(":")[0])
+    if ".execute-api." not in host and not custom:
         sent_host, sent_path = host, raw_path
         # path style: /{api_id}/{stage}/...
         api_id, _, rest = raw_path.lstrip("/").partition("/")
@@ -111,7 +116,9 @@ class LocalServer:
                 return
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
-        request = _to_request(scope, b"".join(chunks), self.region)
+        request = _to_request(
+            scope, b"".join(chunks), self.region, self.plane.custom_domains.claims
+        )
         loop = asyncio.get_running_loop()
         response = await loop.run_in_executor(self._executor, self.answer, request)
         headers = [

@@ -94,5 +94,12 @@ class TraceLog:
             return self._traces[-1]
         return list(self._traces)[-n:]
 
+    def discard(self, trace: Trace) -> None:
+        """Forget one trace (e.g. a Route 53 health check's probe, not a notebook's request)."""
+        for i, kept in enumerate(self._traces):
+            if kept is trace:
+                del self._traces[i]
+                return
+
     def clear(self) -> None:
         self._traces.clear()

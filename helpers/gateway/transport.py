@@ -1,6 +1,6 @@
-"""In-process front door: ``requests`` calls to execute-api URLs (REST and HTTP APIs) are
-answered by the data plane, without a socket. Everything else goes on to the network (or to
-moto) as before.
+"""In-process front door: ``requests`` calls to execute-api URLs (REST and HTTP APIs), and to
+host names in a Route 53 public hosted zone (custom domains), are answered by the data plane,
+without a socket. Everything else goes on to the network (or to moto) as before.
 
 ``requests`` (through moto's use of ``responses``) sends every request through
 ``HTTPAdapter.send``; we wrap it once and pick out execute-api host names cheaply.
@@ -23,7 +23,7 @@ from urllib3._collections import HTTPHeaderDict
 from .http import HttpRequest, HttpResponse
 
 _HOST_SUFFIXES = (".amazonaws.com",)
-_state: dict[str, Any] = {"handler": None, "original": None}
+_state: dict[str, Any] = {"handler": None, "original": None, "claims": None}
 
 
 def current_handler() -> Any:
@@ -83,10 +83,16 @@ def to_requests_response(
     return adapter.build_response(prepared, raw)
 
 
-def install(handler: Callable[[HttpRequest], HttpResponse | None]) -> None:
+def install(
+    handler: Callable[[HttpRequest], HttpResponse | None],
+    claims: Callable[[str], bool] | None = None,
+) -> None:
     """Answer execute-api requests with ``handler``; it returns None for hosts it doesn't know,
-    which then fail as an unresolvable host name would."""
+    which then fail as an unresolvable host name would. ``claims(host)`` says whether another
+    host name is the emulator's to answer too (a name in a Route 53 public hosted zone: a
+    custom domain, resolved or not)."""
     _state["handler"] = handler
+    _state["claims"] = claims
     if _state["original"] is not None and HTTPAdapter.send is _state["wrapper"]:
         return
     original = HTTPAdapter.send
@@ -96,7 +102,10 @@ def install(handler: Callable[[HttpRequest], HttpResponse | None]) -> None:
     ) -> requests.Response:
         url = request.url or ""
         host = urlsplit(url).hostname or ""
-        if host.endswith(_HOST_SUFFIXES) and ".execute-api." in host:
+        claims = _state["claims"]
+        if (host.endswith(_HOST_SUFFIXES) and ".execute-api." in host) or (
+            claims is not None and claims(host)
+        ):
             answer = _state["handler"](to_http_request(request))
             if answer is None:
                 raise requests.exceptions.ConnectionError(

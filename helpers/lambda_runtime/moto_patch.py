@@ -23,7 +23,9 @@ source mapping, ...): those functions then run inline, synchronously, where AWS 
 them asynchronously.
 
 Limit: moto hands the patch the function version it resolved, not the alias it was called
-through, so ``context.invoked_function_arn`` names the version when invoked through an alias.
+through, so ``context.invoked_function_arn`` names the version when invoked through an alias
+(and an alias's ``RoutingConfig`` weights apply only to API Gateway's invocations, which the
+runtime resolves itself). ``Qualifier`` reaches moto (it read a lower-case name only).
 """
 
 from __future__ import annotations
@@ -113,8 +115,20 @@ def install_moto_invoke_patch(runtime: LambdaRuntime) -> None:
     if _state["installed"]:
         return
     from moto.awslambda.models import LambdaFunction
+    from moto.awslambda.responses import LambdaResponse
     from moto.awslambda_simple.models import LambdaSimpleBackend
 
     LambdaFunction.invoke = _invoke  # type: ignore[method-assign,assignment]
     LambdaSimpleBackend.invoke = _simple_backend_invoke  # type: ignore[method-assign]
+    original_response = LambdaResponse.invoke
+
+    def invoke_response(self: Any) -> Any:
+        # moto 5.2.5 reads the query parameter "qualifier", boto3 sends "Qualifier": without
+        # this, invoking a version or an alias ran $LATEST
+        found = self.querystring.get("Qualifier")
+        if found and "qualifier" not in self.querystring:
+            self.querystring["qualifier"] = found
+        return original_response(self)
+
+    LambdaResponse.invoke = invoke_response  # type: ignore[method-assign]
     _state["installed"] = True

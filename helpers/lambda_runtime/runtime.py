@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 import threading
 import time
@@ -190,6 +191,8 @@ class LambdaRuntime:
         self._pools: dict[tuple[str, str, str, str], _Pool] = {}
         self._async: set[threading.Thread] = set()
         self._async_lock = threading.Lock()
+        #: weighted aliases (RoutingConfig): a seeded draw picks the version per invocation
+        self._alias_split = random.Random(f"alias-routing:{getattr(ids, 'seed', 0)}")
         environ.install()
         capture.install()
         timeouts.install()
@@ -233,6 +236,7 @@ class LambdaRuntime:
         """
         self.wait_for_async_invocations(timeout=5.0)
         self._pools = {}
+        self._alias_split.seed(f"alias-routing:{getattr(self.ids, 'seed', 0)}")
         self.flush_logs()
 
     def flush_logs(self) -> None:
@@ -314,7 +318,8 @@ class LambdaRuntime:
         from moto.awslambda.exceptions import LambdaClientError
 
         try:
-            fn = _lambda_backend(account_id, region).get_function(name, qualifier)
+            backend = _lambda_backend(account_id, region)
+            fn = backend.get_function(name, self._weighted_version(backend, name, qualifier))
         except (LambdaClientError, KeyError, ValueError):
             fn = None
         if fn is None:
@@ -323,6 +328,28 @@ class LambdaRuntime:
                 f"Function not found: {arn}{':' + qualifier if qualifier else ''}"
             )
         return fn, qualifier
+
+    def _weighted_version(self, backend: Any, name: str, qualifier: str | None) -> str | None:
+        """An alias with ``RoutingConfig.AdditionalVersionWeights`` sends that share of its
+        invocations to the other version(s) (Lambda's own traffic shifting) [doc] Lambda DG
+        "configuring-alias-routing"; the draw is seeded. Other qualifiers pass through."""
+        if not qualifier or qualifier == "$LATEST" or qualifier.isdigit():
+            return qualifier
+        from moto.awslambda.exceptions import LambdaClientError
+
+        try:
+            alias = backend.get_alias(qualifier, name)
+        except (LambdaClientError, KeyError, ValueError):
+            return qualifier
+        weights = ((alias.routing_config or {}).get("AdditionalVersionWeights")) or {}
+        if not weights:
+            return qualifier
+        draw = self._alias_split.random()
+        for version, weight in weights.items():
+            draw -= float(weight)
+            if draw < 0:
+                return str(version)
+        return str(alias.function_version)
 
     def _plan(
         self, fn: Any, qualifier: str | None, deadline_s: float | None, client_context: Any = None

@@ -894,7 +894,9 @@ class TestDataPlane:
         text = REST.describe()
         names = [line.split()[1] for line in text.splitlines()[1:]]
         assert names == [
+            "custom_domain",
             "parse",
+            "canary",
             "endpoint",
             "route",
             "authenticate",

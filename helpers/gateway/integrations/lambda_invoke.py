@@ -31,6 +31,18 @@ def function_from_uri(uri: str, stage_variables: dict[str, str]) -> str:
     return fill_stage_variables(found.group(1), stage_variables)
 
 
+def invoked_arn(name: str, fn: Any) -> str:
+    """The ARN API Gateway invokes: the function's, with the version or alias the URI names
+    (``...:function:greeter:prod``). Lambda checks the resource-based policy of exactly
+    that qualifier: a permission on the unqualified function does not cover an alias or a
+    version [doc] Lambda DG "access-control-resource-based"; ``$LATEST`` is the
+    unqualified function."""
+    base = f"arn:aws:lambda:{fn.region}:{fn.account_id}:function:{fn.function_name}"
+    tail = name.rsplit(":function:", 1)[-1] if ":function:" in name else name
+    _, _, qualifier = tail.partition(":")
+    return f"{base}:{qualifier}" if qualifier and qualifier != "$LATEST" else base
+
+
 def source_arn(ctx: InvocationContext) -> str:
     """The ARN API Gateway presents to Lambda: stage, method and resource path template
     (HTTP APIs: the route's path template; the ``$default`` route gives ``{stage}/$default``;
@@ -65,30 +77,34 @@ class FunctionTimedOut(Exception):
 
 def resolve_function(
     ctx: InvocationContext, uri: str, *, source_arn: str, credentials: str | None
-) -> Any:
-    """The function a Lambda invocation URI names, once API Gateway may invoke it: its
-    resource-based policy must allow ``source_arn`` (unless API Gateway calls with a role,
-    ``credentials``). Raises :class:`FunctionUnavailable`."""
+) -> tuple[Any, str]:
+    """The function a Lambda invocation URI names and the (qualified) ARN to invoke, once
+    API Gateway may invoke it: the resource-based policy of that version or alias must allow
+    ``source_arn`` (unless API Gateway calls with a role, ``credentials``). Raises
+    :class:`FunctionUnavailable`."""
     assert ctx.stage is not None
     name = function_from_uri(uri, ctx.stage.variables)
     fn = control_plane.lambda_function(ctx.account_id, ctx.region, name)
     if fn is None:
         raise FunctionUnavailable(f"Lambda function {name} does not exist")
+    arn = invoked_arn(name, fn)
     if not credentials:
         decision = iam.evaluate(
             control_plane.lambda_policy_statements(fn),
             action="lambda:InvokeFunction",
-            resource=fn.function_arn,
+            resource=arn,
             principal={"Service": ["apigateway.amazonaws.com"]},
             context={"AWS:SourceArn": source_arn, "AWS:SourceAccount": ctx.account_id},
         )
         if not decision.allowed:
-            ctx.trace.add("lambda-permission", decision.effect, source_arn=source_arn)
+            ctx.trace.add(
+                "lambda-permission", decision.effect, function=arn, source_arn=source_arn
+            )
             raise FunctionUnavailable(
                 "Execution failed due to configuration error: Invalid permissions on Lambda"
-                f" function (no lambda:InvokeFunction for {source_arn})"
+                f" function (no lambda:InvokeFunction on {arn} for {source_arn})"
             )
-    return fn
+    return fn, arn
 
 
 def call_function(
@@ -107,9 +123,13 @@ def call_function(
     Raises :class:`FunctionUnavailable` (no such function, no permission) and
     :class:`FunctionTimedOut`; each caller answers with its own gateway error.
     """
-    fn = resolve_function(ctx, uri, source_arn=source_arn, credentials=credentials)
+    _, arn = resolve_function(ctx, uri, source_arn=source_arn, credentials=credentials)
     result = ctx.plane.runtime.invoke(
-        fn.function_arn, event, account_id=ctx.account_id, region=ctx.region, deadline_s=timeout_s
+        arn,
+        event,
+        account_id=ctx.account_id,
+        region=ctx.region,
+        deadline_s=timeout_s,
     )
     if result.caller_deadline_hit:
         raise FunctionTimedOut(f"no answer within {int(timeout_s * 1000)} ms")
@@ -131,7 +151,7 @@ def invoke(
     uri = integration.get("uri", "")
     if asynchronous:
         try:
-            fn = resolve_function(
+            fn, _ = resolve_function(
                 ctx, uri, source_arn=source_arn(ctx), credentials=integration.get("credentials")
             )
         except FunctionUnavailable as err:

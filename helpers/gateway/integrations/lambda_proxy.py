@@ -8,7 +8,7 @@ import json
 import time
 from typing import Any
 
-from ..context import InvocationContext
+from ..context import InvocationContext, called_domain, client_path, domain_prefix
 from ..errors import IntegrationFailure, InternalServerError
 from ..http import HttpResponse
 from . import lambda_invoke
@@ -66,15 +66,15 @@ def request_context(ctx: InvocationContext) -> dict[str, Any]:
         "httpMethod": mreq.method,
         "extendedRequestId": ctx.extended_request_id,
         "requestTime": clf_time(ctx.request_time),
-        "path": f"/{ctx.stage.name}{mreq.path}",
+        "path": client_path(ctx),
         "accountId": ctx.account_id,
         "protocol": "HTTP/1.1",
         "stage": ctx.stage.name,
-        "domainPrefix": ctx.api_id,
+        "domainPrefix": domain_prefix(ctx),
         "requestTimeEpoch": int(ctx.request_time * 1000),
         "requestId": ctx.request_id,
         "identity": identity(ctx),
-        "domainName": f"{ctx.api_id}.execute-api.{ctx.region}.amazonaws.com",
+        "domainName": called_domain(ctx),
         "apiId": ctx.api_id,
     }
     if ctx.authorizer is not None:
@@ -98,7 +98,8 @@ def build_event(ctx: InvocationContext) -> dict[str, Any]:
             body = mreq.body.decode("utf-8", errors="replace")
     return {
         "resource": ctx.resource_path,
-        "path": mreq.path,
+        # on a custom domain the base path stays in ``path`` [obs]; ``resource`` has none
+        "path": client_path(ctx) if ctx.custom_domain is not None else mreq.path,
         "httpMethod": mreq.method,
         "headers": {k: v[-1] for k, v in headers.items()} if headers else None,
         "multiValueHeaders": {k: list(v) for k, v in headers.items()} if headers else None,

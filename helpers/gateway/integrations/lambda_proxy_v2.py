@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from ..context import InvocationContext
+from ..context import InvocationContext, called_domain, client_path, domain_prefix
 from ..errors import GatewayError, IntegrationTimeout, InternalServerError
 from ..http import HttpResponse
 from ..http_errors import ConfigurationError, IntegrationError, ServiceUnavailable
@@ -55,10 +55,9 @@ def encode_body(ctx: InvocationContext) -> tuple[str | None, bool]:
 
 
 def stage_path(ctx: InvocationContext) -> str:
-    """The decoded path with the stage in front for a named stage (§4.3)."""
-    assert ctx.stage is not None and ctx.method_request is not None
-    prefix = "" if ctx.stage.name == "$default" else f"/{ctx.stage.name}"
-    return prefix + ctx.method_request.path
+    """The decoded path with the stage in front for a named stage (§4.3); on a custom
+    domain the path as called, with the API mapping key."""
+    return client_path(ctx)
 
 
 def build_event_v2(ctx: InvocationContext) -> dict[str, Any]:
@@ -88,8 +87,8 @@ def build_event_v2(ctx: InvocationContext) -> dict[str, Any]:
         "accountId": ctx.account_id,
         "apiId": ctx.api_id,
         **({"authorizer": ctx.authorizer} if ctx.authorizer is not None else {}),
-        "domainName": f"{ctx.api_id}.execute-api.{ctx.region}.amazonaws.com",
-        "domainPrefix": ctx.api_id,
+        "domainName": called_domain(ctx),
+        "domainPrefix": domain_prefix(ctx),
         "http": {
             "method": mreq.method,
             "path": stage_path(ctx),
@@ -153,8 +152,8 @@ def build_event_v1(ctx: InvocationContext) -> dict[str, Any]:
             "accountId": ctx.account_id,
             "apiId": ctx.api_id,
             "authorizer": ctx.authorizer if ctx.authorizer is not None else dict(V1_AUTHORIZER),
-            "domainName": f"{ctx.api_id}.execute-api.{ctx.region}.amazonaws.com",
-            "domainPrefix": ctx.api_id,
+            "domainName": called_domain(ctx),
+            "domainPrefix": domain_prefix(ctx),
             "extendedRequestId": ctx.extended_request_id,
             "httpMethod": mreq.method,
             "identity": identity,

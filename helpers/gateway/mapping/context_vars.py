@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..context import InvocationContext
+from ..context import InvocationContext, called_domain, client_path, domain_prefix
 from ..errors import GatewayError
 from ..integrations.lambda_proxy import clf_time, identity
 from .java import java_string
@@ -73,13 +73,16 @@ def context_map(ctx: InvocationContext) -> dict[str, Any]:
         "apiId": ctx.api_id,
         "authorizer": _authorizer(ctx.authorizer),
         "awsEndpointRequestId": getattr(ctx.integration_response, "request_id", None),
-        "domainName": f"{ctx.api_id}.execute-api.{ctx.region}.amazonaws.com",
-        "domainPrefix": ctx.api_id,
+        "customDomain": {"basePathMatched": ctx.base_path_matched or None},
+        "deploymentId": stage.deployment_id if stage else None,
+        "domainName": called_domain(ctx),
+        "domainPrefix": domain_prefix(ctx),
         "error": error_values(ctx.error),
         "extendedRequestId": ctx.extended_request_id,
         "httpMethod": mreq.method if mreq else ctx.request.method,
         "identity": _identity(ctx),
-        "path": f"/{stage.name}{mreq.path}" if (mreq and stage) else ctx.request.path,
+        "isCanaryRequest": ctx.canary,
+        "path": client_path(ctx) if (mreq and stage) else ctx.request.path,
         "protocol": "HTTP/1.1",
         "requestId": ctx.request_id,
         "requestTime": clf_time(ctx.request_time),

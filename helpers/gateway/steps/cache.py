@@ -16,6 +16,7 @@ with or without a warning header.
 
 from __future__ import annotations
 
+from .. import canary as canaries
 from ..auth import sigv4
 from ..context import InvocationContext
 from ..errors import CacheInvalidationForbidden
@@ -34,6 +35,9 @@ def _key(ctx: InvocationContext) -> tuple:
     assert ctx.route is not None
     integration = ctx.route.integration or {}
     namespace = integration.get("cacheNamespace") or ctx.route.resource_id
+    if ctx.canary and ctx.stage is not None:
+        # a canary of another deployment keeps its entries apart [doc] DG canary-release
+        namespace = f"{namespace}@{ctx.stage.deployment_id}"
     values = []
     for expr in integration.get("cacheKeyParameters") or []:
         value = params.request_value(expr, ctx)
@@ -74,6 +78,9 @@ def lookup(ctx: InvocationContext) -> None:
     """Cache lookup: a live entry answers without the integration (CacheHitCount)."""
     policy = _policy(ctx)
     if policy is None:
+        return
+    if ctx.canary and not (canaries.settings(ctx.stage.raw) or {}).get("useStageCache"):
+        ctx.trace.add("cache", "not used: the canary has useStageCache false")
         return
     key = _key(ctx)
     ctx.cache_key, ctx.cache_ttl_s = key, policy.ttl_s

@@ -12,9 +12,9 @@ from typing import Any
 from urllib.parse import unquote
 
 from .. import control_plane
-from ..context import InvocationContext, MethodRequest, StageView
+from ..context import InvocationContext, MethodRequest, StageView, called_domain
 from ..errors import GatewayError
-from ..http_errors import PayloadTooLarge, RouteNotFound
+from ..http_errors import DefaultEndpointDisabled, PayloadTooLarge, RouteNotFound
 from .parse import MAX_HEADER_BYTES, MAX_PAYLOAD_BYTES, split_query
 
 DEFAULT_STAGE = "$default"
@@ -37,7 +37,7 @@ def forwarded_headers(ctx: InvocationContext) -> dict[str, list[str]]:
     forwarded_for = ", ".join([*headers.pop("x-forwarded-for", []), ip])
     added = {
         "content-length": str(len(req.body)),
-        "host": f"{ctx.api_id}.execute-api.{ctx.region}.amazonaws.com",
+        "host": called_domain(ctx),
         "x-amzn-trace-id": f"Root=1-{int(ctx.request_time):08x}-{ctx.plane.ids.hex(24)}",
         "x-forwarded-for": forwarded_for,
         "x-forwarded-port": "443",
@@ -85,15 +85,21 @@ def step(ctx: InvocationContext) -> None:
         raise PayloadTooLarge(reason=f"headers of {header_bytes} bytes are over 10,240 bytes")
 
     api = ctx.http_api or control_plane.http_api(ctx.account_id, ctx.region, ctx.api_id)
+    match = ctx.custom_domain
     raw_path = req.path or "/"
-    first, _, rest = raw_path.lstrip("/").partition("/")
-    named = unquote(first)
-    stage = api.stages.get(named) if (named and named != DEFAULT_STAGE) else None
-    if stage is not None:
-        path_raw = "/" + rest
+    if match is not None:  # an API mapping names the stage; its key is already removed
+        named = match.mapping.stage or ""
+        stage = api.stages.get(named)
+        path_raw = match.path
     else:
-        stage = api.stages.get(DEFAULT_STAGE)
-        path_raw = raw_path
+        first, _, rest = raw_path.lstrip("/").partition("/")
+        named = unquote(first)
+        stage = api.stages.get(named) if (named and named != DEFAULT_STAGE) else None
+        if stage is not None:
+            path_raw = "/" + rest
+        else:
+            stage = api.stages.get(DEFAULT_STAGE)
+            path_raw = raw_path
     path = unquote(path_raw, errors="replace")
     ctx.method_request = MethodRequest(
         method=req.method.upper(),
@@ -108,6 +114,8 @@ def step(ctx: InvocationContext) -> None:
         raise RouteNotFound(reason=f"no stage named {named!r} and no $default stage")
     ctx.trace.stage = stage.name
     ctx.http_deployment = deployed(ctx, api, stage, ctx.plane.http_snapshots, RouteNotFound)
+    if match is None and ctx.http_deployment.api.get("disableExecuteApiEndpoint"):
+        raise DefaultEndpointDisabled(reason="the default execute-api endpoint is disabled")
     deployment_id = ctx.stage.deployment_id
     where = "at the API root" if stage.name == DEFAULT_STAGE else f"as /{stage.name}"
     ctx.trace.add("stage", f"stage {stage.name} ({where})", deployment=deployment_id, path=path)

@@ -6,6 +6,10 @@ from .. import access_log
 from ..context import InvocationContext
 from ..metrics import Sample, metric_api_name
 
+#: [unc] canary requests are counted under their own Stage dimension value: AWS documents
+#: that a canary has its own metrics, not the dimension's shape
+CANARY_STAGE_SUFFIX = "/Canary"
+
 
 def step(ctx: InvocationContext) -> None:
     """Observe: store the trace, record CloudWatch metrics, write the access log."""
@@ -26,7 +30,7 @@ def step(ctx: InvocationContext) -> None:
             ctx.account_id,
             ctx.region,
             metric_api_name(ctx.deployment.api_name, ctx.api_id),
-            ctx.stage.name,
+            ctx.stage.name + (CANARY_STAGE_SUFFIX if ctx.canary else ""),
             mreq.method if mreq else ctx.request.method,
             ctx.resource_path or "",
             int(ctx.request_time // 60 * 60),

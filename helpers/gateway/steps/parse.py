@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, unquote
 
 from .. import control_plane
 from ..context import InvocationContext, MethodRequest, StageView
-from ..errors import MissingAuthenticationToken, RequestTooLarge
+from ..errors import Forbidden, MissingAuthenticationToken, RequestTooLarge
 
 #: documented limits (reference §8): payload 10 MB, header values 10,240 bytes in all
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
@@ -38,10 +38,15 @@ def step(ctx: InvocationContext) -> None:
     if header_bytes > MAX_HEADER_BYTES:
         raise RequestTooLarge(reason=f"headers of {header_bytes} bytes are over 10,240 bytes")
 
-    raw_path = req.path or "/"
-    stage_name, _, rest = raw_path.lstrip("/").partition("/")
-    stage_name = unquote(stage_name)
-    path = "/" + unquote(rest, errors="replace")
+    match = ctx.custom_domain
+    raw_path = match.path if match is not None else (req.path or "/")
+    if match is not None and match.mapping.stage:  # a custom domain names the stage
+        stage_name = match.mapping.stage
+        path = unquote(raw_path, errors="replace")
+    else:
+        stage_name, _, rest = raw_path.lstrip("/").partition("/")
+        stage_name = unquote(stage_name)
+        path = "/" + unquote(rest, errors="replace")
     ctx.method_request = MethodRequest(
         method=req.method.upper(),
         path=path,
@@ -67,3 +72,6 @@ def step(ctx: InvocationContext) -> None:
     ctx.trace.stage = stage.name
     ctx.deployment = ctx.plane.snapshots.for_stage(api, stage.deployment_id)
     ctx.trace.add("method-request", f"stage {stage.name}", deployment=stage.deployment_id)
+    if match is None and ctx.deployment.api.get("disableExecuteApiEndpoint"):
+        # takes effect with the deployment that carries it [doc] DG rest-api-disable-default-endpoint
+        raise Forbidden(reason="the default execute-api endpoint is disabled")
