@@ -112,6 +112,7 @@ def panel(
             description="Done: delete its API",
             tooltip="delete what this playground uses (" + ", ".join(needs) + ")",
             icon="trash",
+            layout=widgets.Layout(width="auto"),
         )
         children.append(done)
     children.append(output)
