@@ -33,6 +33,15 @@ from browsing import (
 RUN_TIMEOUT = 120
 
 
+def playground_cells(path: Path) -> list[int]:
+    """Where the committed notebook's playgrounds are (cell indexes)."""
+    return [
+        index
+        for index, cell in enumerate(committed(path)["cells"])
+        if any(WIDGET_VIEW in output.get("data", {}) for output in cell.get("outputs", []))
+    ]
+
+
 def figures_committed(path: Path) -> int:
     """Image outputs a run draws below cells (a playground's saved figure is drawn live in
     its widget instead)."""
@@ -88,16 +97,19 @@ def wait_until(condition: Any, seconds: float, what: str, every: float = 0.25) -
 
 
 def open_notebook(driver: Any, lab: JupyterLab, path: str) -> None:
-    """Open ``path`` as a learner would from a link: the notebook alone, kernel started."""
+    """Open ``path`` as a learner would from a link: the notebook alone, kernel started, every
+    cell drawn (JupyterLab adds a long notebook's cells to the page a few at a time)."""
+    cells = len(committed(ROOT / path)["cells"]) if (ROOT / path).exists() else 1
     driver.get(f"{lab.url}/lab/tree/{path}?reset")
     wait_until(
         lambda: js(
             driver,
             "const p = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');"
-            "return p && p.querySelectorAll('.jp-Cell').length > 0;",
+            "return p && p.querySelectorAll('.jp-Cell').length >= arguments[0];",
+            cells,
         ),
         60,
-        f"{path} to open",
+        f"{path} to open with its {cells} cells",
     )
     wait_until(
         lambda: js(
@@ -295,6 +307,29 @@ def test_a_notebook_runs_cleanly_in_jupyterlab(
     browser.get_log("browser")  # start the console log afresh
     open_notebook(browser, jupyterlab, name)
     assert not is_modified(browser), f"{name} is marked modified right after opening"
+    saved = js(
+        browser,
+        "return [...document.querySelectorAll("
+        "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output')]"
+        ".filter(o => o.textContent.includes('VBox(children=')).length;",
+    )
+    assert not saved, f"{name}: a saved playground shows its widget's repr instead of a figure"
+    for index in playground_cells(path):  # as saved: the figure drawn for the starting values
+        js(
+            browser,
+            "document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')"
+            "[arguments[0]].scrollIntoView({block: 'start'});",
+            index,
+        )
+        time.sleep(0.5)  # once more, now that the cells above have their real heights
+        js(
+            browser,
+            "document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')"
+            "[arguments[0]].scrollIntoView({block: 'start'});",
+            index,
+        )
+        time.sleep(0.3)
+        browser.save_screenshot(str(screenshots / f"{path.stem}-saved-playground.png"))
 
     seconds = run_all(browser, name)
     errors = error_outputs(browser)
