@@ -19,8 +19,9 @@ so "Run all" stops at the first unfinished step and says what it wants. Markdown
 hide text between ``<!-- BEGIN SOLUTION -->`` and ``<!-- END SOLUTION -->`` lines. A cell
 tagged ``solution-only`` is left out of the exercise.
 
-Exercises have no outputs, no execution counts and the same minimal metadata every time,
-so regenerating is deterministic. ``--check`` regenerates in memory and exits 1 naming the
+Exercises have no outputs, no execution counts and the notebook metadata JupyterLab itself
+writes (so opening one does not mark it modified): ipykernel's kernelspec and the solution's
+``language_info``. Regenerating is deterministic. ``--check`` regenerates in memory and exits 1 naming the
 files that differ (CI runs it).
 
 Usage: ``python scripts/make_exercises.py [--check] [SOLUTION.ipynb ...]``
