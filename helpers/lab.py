@@ -232,7 +232,11 @@ class Lab:
         """Keep ``needs`` (named as :meth:`cleanup` names them: ``"rest api a1b2c3"``,
         ``"function hello"``) through :meth:`cleanup` until :meth:`release` of ``owner``:
         a playground drawn above the clean-up cell keeps working after *Run All*."""
-        self._holds[id(owner)] = tuple(needs)
+        held = tuple(needs)
+        for key in [k for k, v in self._holds.items() if v == held]:  # the cell ran again
+            del self._holds[key]
+            self._hold_scopes.pop(key, None)
+        self._holds[id(owner)] = held
         self._hold_scopes[id(owner)] = self.scope
         if self.target == "aws" and not self._release_at_exit:
             import atexit

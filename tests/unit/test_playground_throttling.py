@@ -343,3 +343,13 @@ def test_a_saved_notebook_shows_a_note_not_the_widget_repr(fresh_lab: Any, mock_
     assert bundle["text/plain"].startswith(
         "Playground (stage rate (req/s), stage burst (requests), load (req/s)): live in JupyterLab"
     )
+
+
+def test_running_the_playground_cell_again_hands_the_hold_to_the_new_playground(
+    fresh_lab: Any, mock_api: str
+) -> None:
+    old = throttling_playground(fresh_lab, mock_api, "playground", path="health", seconds=2)
+    new = throttling_playground(fresh_lab, mock_api, "playground", path="health", seconds=2)
+    assert fresh_lab.cleanup() == []
+    assert fresh_lab.release(old) == []  # the old widget's Done: the new one holds the API
+    assert fresh_lab.release(new) == [f"rest api {mock_api}"]
