@@ -53,7 +53,7 @@ site: setup
 ## The browser test: JupyterLab and the built site in headless Chromium (Debian's chromium and
 ## chromium-driver; without them it is skipped with a one-line reason). .ci/run runs it.
 browser: site
-	APIGW_LAB_BROWSER=1 $(BIN)/pytest -p no:cacheprovider -rs tests/browser
+	APIGW_LAB_BROWSER=1 $(BIN)/pytest -p no:cacheprovider -rs --durations=8 tests/browser
 
 ## Re-pin requirements.txt from requirements.in.
 lock:
