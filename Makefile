@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 JA_SETTINGS = .apigw-lab/jupyterlab-ja
 STAMP   = $(VENV)/.installed-$(shell cksum requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup lab lab-ja test lint unit notebooks exercises ja translations bench lock clean
+.PHONY: setup lab lab-ja test lint unit notebooks exercises ja translations bench lock clean site browser
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "apigw-lab needs Python 3.11 or newer"'
@@ -17,9 +17,11 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
-## Open the course in JupyterLab (moto target: no AWS account needed).
+## Open the course in JupyterLab (moto target: no AWS account needed), with the course's
+## JupyterLab settings (jupyter/settings/overrides.json) under your own.
+LAB_SETTINGS = --LabApp.app_settings_dir=$(CURDIR)/jupyter/settings
 lab: setup
-	$(BIN)/jupyter lab notebooks/00-welcome.ipynb
+	$(BIN)/jupyter lab $(LAB_SETTINGS) notebooks/00-welcome.ipynb
 
 ## Open the Japanese edition: notebooks/ja, the helpers' messages in Japanese
 ## (APIGW_LAB_LANG=ja), JupyterLab's own interface in Japanese (its settings live in
@@ -28,7 +30,8 @@ lab-ja: setup
 	@mkdir -p $(JA_SETTINGS)/@jupyterlab/translation-extension
 	@test -f $(JA_SETTINGS)/@jupyterlab/translation-extension/plugin.jupyterlab-settings || \
 		echo '{"locale": "ja_JP"}' > $(JA_SETTINGS)/@jupyterlab/translation-extension/plugin.jupyterlab-settings
-	APIGW_LAB_LANG=ja JUPYTERLAB_SETTINGS_DIR=$(JA_SETTINGS) $(BIN)/jupyter lab notebooks/ja/00-welcome.ipynb
+	APIGW_LAB_LANG=ja JUPYTERLAB_SETTINGS_DIR=$(JA_SETTINGS) $(BIN)/jupyter lab $(LAB_SETTINGS) \
+		notebooks/ja/00-welcome.ipynb
 
 ## Everything CI runs: lint, exercises in sync, unit + behaviour tests, notebooks (nbval).
 test: setup
@@ -64,6 +67,15 @@ translations: setup
 ## Throughput of the emulator and notebook run times.
 bench: setup
 	$(BIN)/python benchmarks/run.py
+
+## The course website from the committed notebooks, not re-executed: build/site/index.html.
+site: setup
+	$(BIN)/python scripts/build_site.py
+
+## The browser test: JupyterLab and the built site in headless Chromium (Debian's chromium and
+## chromium-driver; without them it is skipped with a one-line reason). .ci/run runs it.
+browser: site
+	APIGW_LAB_BROWSER=1 $(BIN)/pytest -p no:cacheprovider -rs --durations=8 tests/browser
 
 ## Re-pin requirements.txt from requirements.in.
 lock:

@@ -52,6 +52,10 @@ class Lab:
         self.runtime: Any = None
         self._server: Any = None
         self._mock: Any = None
+        #: what live playgrounds still use, by owner (see :meth:`hold`)
+        self._holds: dict[int, tuple[str, ...]] = {}
+        self._hold_scopes: dict[int, str] = {}
+        self._release_at_exit = False
         if target == "moto":
             self._start_moto()
         elif target == "aws":
@@ -248,11 +252,53 @@ class Lab:
 
     # ----------------------------------------------------------------- housekeeping
     def cleanup(self) -> list[str]:
-        """Delete exactly what this lab created (tag ``apigw-lab=<scope>``); nothing else."""
-        deleted = cleanup_by_tag(self.session, self.scope, region=self.region)
+        """Delete exactly what this lab created (tag ``apigw-lab=<scope>``); nothing else.
+
+        What a live playground still uses (see :meth:`hold`) is kept until the learner is
+        done with it (its *Done* button calls :meth:`release`)."""
+        kept = {need for needs in self._holds.values() for need in needs}
+        deleted = cleanup_by_tag(self.session, self.scope, region=self.region, keep=kept)
         if self.gateway is not None:
             self.gateway.traces.clear()
+        if kept:
+            print(
+                f"kept for the playground above until you press its Done button: "
+                f"{', '.join(sorted(kept))}"
+                + (" (they cost money until then)" if self.target == "aws" else "")
+            )
         return deleted
+
+    def hold(self, owner: object, needs: list[str]) -> None:
+        """Keep ``needs`` (named as :meth:`cleanup` names them: ``"rest api a1b2c3"``,
+        ``"function hello"``) through :meth:`cleanup` until :meth:`release` of ``owner``:
+        a playground drawn above the clean-up cell keeps working after *Run All*."""
+        held = tuple(needs)
+        for key in [k for k, v in self._holds.items() if v == held]:  # the cell ran again
+            del self._holds[key]
+            self._hold_scopes.pop(key, None)
+        self._holds[id(owner)] = held
+        self._hold_scopes[id(owner)] = self.scope
+        if self.target == "aws" and not self._release_at_exit:
+            import atexit
+
+            atexit.register(self.release_all)  # the kernel shuts down: nothing left running
+            self._release_at_exit = True
+
+    def release(self, owner: object) -> list[str]:
+        """Delete what ``owner`` held and nobody else holds (tagged resources only)."""
+        return self._release(id(owner))
+
+    def release_all(self) -> list[str]:
+        """Release every hold (at the kernel's exit on the aws target)."""
+        return [what for key in list(self._holds) for what in self._release(key)]
+
+    def _release(self, key: int) -> list[str]:
+        needs = self._holds.pop(key, ())
+        scope = self._hold_scopes.pop(key, self.scope)
+        if not needs:
+            return []
+        others = {need for held in self._holds.values() for need in held}
+        return cleanup_by_tag(self.session, scope, region=self.region, keep=others, only=needs)
 
     def reset(self, seed: int | None = None) -> None:
         """Moto target only: forget every resource and start again with seeded ids (tests)."""
@@ -261,6 +307,8 @@ class Lab:
         from moto.moto_api._internal.models import moto_api_backend
 
         moto_api_backend.reset()
+        self._holds.clear()
+        self._hold_scopes.clear()
         self.seed = self.seed if seed is None else seed
         mock_random.seed(self.seed)
         self.ids.reseed(self.seed)

@@ -7,7 +7,7 @@ session (the clients a notebook makes with ``boto3.client(...)``), on both targe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import boto3
@@ -98,15 +98,30 @@ def _tagged(tags: dict[str, str] | list[dict[str, str]] | None, value: str) -> b
     return (tags or {}).get(TAG_KEY) == value
 
 
-def cleanup(session: boto3.session.Session, value: str, *, region: str) -> list[str]:
+def cleanup(
+    session: boto3.session.Session,
+    value: str,
+    *,
+    region: str,
+    keep: Collection[str] = (),
+    only: Collection[str] | None = None,
+) -> list[str]:
     """Delete every resource tagged ``apigw-lab=value`` in ``region``, in the other Regions
-    the lab tagged resources in, and in Route 53 (global); return what was deleted."""
+    the lab tagged resources in, and in Route 53 (global); return what was deleted.
+
+    Resources are named as the returned list names them (``"rest api a1b2c3"``,
+    ``"function hello"``, ``"role apigw-lab-lambda"``): those in ``keep`` are left alone,
+    and when ``only`` is given nothing outside it is touched (a playground's clean-up: its
+    API, functions and roles, never domains or DNS).
+    """
+    if only is not None:
+        return _cleanup_region(session, value, region=region, keep=keep, only=only)
     deleted = _cleanup_route53(session, value)
     deleted += _cleanup_domains(session, value, region)
     for other in sorted(TAGGED_REGIONS - {region}):
         deleted += _cleanup_domains(session, value, other)
-        deleted += _cleanup_region(session, value, region=other)
-    return deleted + _cleanup_region(session, value, region=region)
+        deleted += _cleanup_region(session, value, region=other, keep=keep)
+    return deleted + _cleanup_region(session, value, region=region, keep=keep)
 
 
 def _ignore_missing(exc: ClientError) -> None:
@@ -189,10 +204,22 @@ def _cleanup_route53(session: boto3.session.Session, value: str) -> list[str]:
     return deleted
 
 
-def _cleanup_region(session: boto3.session.Session, value: str, *, region: str) -> list[str]:
+def _cleanup_region(
+    session: boto3.session.Session,
+    value: str,
+    *,
+    region: str,
+    keep: Collection[str] = (),
+    only: Collection[str] | None = None,
+) -> list[str]:
     deleted: list[str] = []
 
+    def selected(what: str) -> bool:
+        return what not in keep and (only is None or what in only)
+
     def attempt(what: str, action: Callable[[], Any]) -> None:
+        if not selected(what):
+            return
         try:
             action()
             deleted.append(what)
@@ -208,7 +235,7 @@ def _cleanup_region(session: boto3.session.Session, value: str, *, region: str) 
     # usage plans first: AWS refuses to delete a plan that still names API stages ("Cannot
     # delete Usage Plan ... because there are API Stages associated with it")
     for plan in apigw.get_usage_plans(limit=500).get("items", []):
-        if _tagged(plan.get("tags"), value):
+        if _tagged(plan.get("tags"), value) and selected(f"usage plan {plan['id']}"):
             stages = [f"{s['apiId']}:{s['stage']}" for s in plan.get("apiStages", [])]
             if stages:
                 apigw.update_usage_plan(
@@ -237,7 +264,9 @@ def _cleanup_region(session: boto3.session.Session, value: str, *, region: str) 
     for page in cognito.get_paginator("list_user_pools").paginate(MaxResults=60):
         for listed in page.get("UserPools", []):
             pool = cognito.describe_user_pool(UserPoolId=listed["Id"])["UserPool"]
-            if not _tagged(pool.get("UserPoolTags"), value):
+            if not _tagged(pool.get("UserPoolTags"), value) or not selected(
+                f"user pool {pool['Name']} ({pool['Id']})"
+            ):
                 continue
             if pool.get("Domain"):  # AWS refuses to delete a pool that still has a domain
                 cognito.delete_user_pool_domain(Domain=pool["Domain"], UserPoolId=pool["Id"])
@@ -251,7 +280,8 @@ def _cleanup_region(session: boto3.session.Session, value: str, *, region: str) 
     function_groups: set[str] = set()
     for page in lam.get_paginator("list_functions").paginate():
         for fn in page["Functions"]:
-            if _tagged(lam.list_tags(Resource=fn["FunctionArn"]).get("Tags"), value):
+            tags = lam.list_tags(Resource=fn["FunctionArn"]).get("Tags")
+            if _tagged(tags, value) and selected(f"function {fn['FunctionName']}"):
                 attempt(
                     f"function {fn['FunctionName']}",
                     lambda f=fn: lam.delete_function(FunctionName=f["FunctionName"]),
@@ -301,7 +331,9 @@ def _cleanup_region(session: boto3.session.Session, value: str, *, region: str) 
     for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
         for pol in page["Policies"]:
             arn = pol["Arn"]
-            if not _tagged(iam.list_policy_tags(PolicyArn=arn).get("Tags"), value):
+            if not _tagged(iam.list_policy_tags(PolicyArn=arn).get("Tags"), value) or not selected(
+                f"policy {pol['PolicyName']}"
+            ):
                 continue
             entities = iam.list_entities_for_policy(PolicyArn=arn)
             for role in entities.get("PolicyRoles", []):
@@ -317,7 +349,9 @@ def _cleanup_region(session: boto3.session.Session, value: str, *, region: str) 
     for page in iam.get_paginator("list_roles").paginate():
         for role in page["Roles"]:
             name = role["RoleName"]
-            if not _tagged(iam.list_role_tags(RoleName=name).get("Tags"), value):
+            if not _tagged(iam.list_role_tags(RoleName=name).get("Tags"), value) or not selected(
+                f"role {name}"
+            ):
                 continue
             for pol in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
                 iam.detach_role_policy(RoleName=name, PolicyArn=pol["PolicyArn"])
@@ -325,3 +359,37 @@ def _cleanup_region(session: boto3.session.Session, value: str, *, region: str) 
                 iam.delete_role_policy(RoleName=name, PolicyName=pol)
             attempt(f"role {name}", lambda n=name: iam.delete_role(RoleName=n))
     return deleted
+
+
+def rest_api_needs(session: boto3.session.Session, api_id: str, *, region: str) -> list[str]:
+    """What a REST API needs in order to answer, named as :func:`cleanup` names it: the API,
+    the Lambda functions its integrations and authorizers call, and their execution roles."""
+    apigw = session.client("apigateway", region_name=region)
+    uris: list[str] = []
+    for page in apigw.get_paginator("get_resources").paginate(restApiId=api_id):
+        for resource in page["items"]:
+            for method in resource.get("resourceMethods", {}):
+                try:
+                    integration = apigw.get_integration(
+                        restApiId=api_id, resourceId=resource["id"], httpMethod=method
+                    )
+                except ClientError:
+                    continue  # a method without an integration yet
+                uris.append(integration.get("uri", ""))
+    uris += [a.get("authorizerUri", "") for a in apigw.get_authorizers(restApiId=api_id)["items"]]
+    needs = [f"rest api {api_id}"]
+    lam = session.client("lambda", region_name=region)
+    for uri in uris:
+        # arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function arn}/invocations
+        if ":lambda:path/" not in uri or "/functions/" not in uri:
+            continue
+        function_arn = uri.split("/functions/", 1)[1].rsplit("/invocations", 1)[0]
+        name = function_arn.split(":")[6] if function_arn.count(":") >= 6 else function_arn
+        try:
+            role_arn = lam.get_function_configuration(FunctionName=name)["Role"]
+        except ClientError:
+            continue
+        for need in (f"function {name}", f"role {role_arn.rsplit('/', 1)[-1]}"):
+            if need not in needs:
+                needs.append(need)
+    return needs

@@ -19,8 +19,9 @@ so "Run all" stops at the first unfinished step and says what it wants. Markdown
 hide text between ``<!-- BEGIN SOLUTION -->`` and ``<!-- END SOLUTION -->`` lines. A cell
 tagged ``solution-only`` is left out of the exercise.
 
-Exercises have no outputs, no execution counts and the same minimal metadata every time,
-so regenerating is deterministic. ``--check`` regenerates in memory and exits 1 naming the
+Exercises have no outputs, no execution counts and the notebook metadata JupyterLab itself
+writes (so opening one does not mark it modified): ipykernel's kernelspec and the solution's
+``language_info``. Regenerating is deterministic. ``--check`` regenerates in memory and exits 1 naming the
 files that differ (CI runs it).
 
 Usage: ``python scripts/make_exercises.py [--check] [SOLUTION.ipynb ...]``
@@ -51,10 +52,10 @@ MD_END = re.compile(r"^\s*<!--\s*END SOLUTION\b.*-->\s*$")
 DEFAULT_MESSAGE = "replace this line with your code"
 SOLUTION_ONLY_TAG = "solution-only"
 
-#: the exercise's notebook metadata, whatever the solution's kernel wrote
+#: the exercise's notebook metadata: what JupyterLab writes when it opens a notebook (else
+#: opening it marks it modified), with the ``language_info`` the solution's kernel reported
 NOTEBOOK_METADATA = {
-    "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-    "language_info": {"name": "python"},
+    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
 }
 #: the only cell metadata an exercise keeps
 KEPT_CELL_METADATA = ("tags",)
@@ -173,7 +174,9 @@ def make_exercise(
         new.id = cell.get("id") or f"cell-{index}"
         blocks += found
         cells.append(new)
-    nb = nbformat.v4.new_notebook(cells=cells, metadata=NOTEBOOK_METADATA)
+    language = solution.metadata.get("language_info") or {"name": "python"}
+    metadata = {**NOTEBOOK_METADATA, "language_info": language}
+    nb = nbformat.v4.new_notebook(cells=cells, metadata=metadata)
     nb.nbformat, nb.nbformat_minor = 4, max(5, solution.get("nbformat_minor", 5))
     nbformat.validate(nb)
     return nb, blocks

@@ -16,6 +16,14 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: notebook metadata as JupyterLab writes it when it opens a notebook (the kernelspec's
+#: display name is ipykernel's): a notebook saved with anything else is marked modified as
+#: soon as a learner opens it, and autosave rewrites their copy. ``language_info`` is what
+#: the kernel reports (nbclient writes it).
+NOTEBOOK_METADATA = {
+    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+}
+
 
 def coalesce_streams(nb: nbformat.NotebookNode) -> None:
     """Join adjacent stdout (or stderr) chunks: where the kernel splits one print's text
@@ -66,6 +74,7 @@ def run(path: Path) -> float:
     elapsed = time.perf_counter() - start
     coalesce_streams(nb)
     renumber_widgets(nb)
+    nb.metadata.update(NOTEBOOK_METADATA)
     nbformat.write(nb, path)
     return elapsed
 

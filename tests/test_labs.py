@@ -137,7 +137,8 @@ def test_solution_has_marked_blocks_and_exercise_has_none_of_their_code(solution
 def test_exercise_is_clean_valid_python(solution: Path) -> None:
     exercise = nbformat.read(EXERCISES / solution.name, as_version=4)
     nbformat.validate(exercise)
-    assert exercise.metadata == gen.NOTEBOOK_METADATA
+    solution_language = nbformat.read(solution, as_version=4).metadata["language_info"]
+    assert exercise.metadata == {**gen.NOTEBOOK_METADATA, "language_info": solution_language}
     for cell in code_cells(exercise):
         assert cell.outputs == [] and cell.execution_count is None
         assert set(cell.metadata) <= set(gen.KEPT_CELL_METADATA)

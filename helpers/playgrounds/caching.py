@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..plots.caching import CacheTally, plot_hits_over_time, tally
+from ..tagging import rest_api_needs
 from ..traffic import Client, Simulation, simulate
 from .panel import panel
 
@@ -118,7 +119,8 @@ def caching_playground(
     Returns an ``ipywidgets.VBox`` (three sliders and an ``Output`` with the figure), drawn
     once for the initial values and again whenever a slider is released. Its ``redraw``
     attribute is the callback (:func:`make_redraw`), and ``last_run`` the latest
-    :class:`CachingRun`.
+    :class:`CachingRun`. It holds the API and its function through ``lab.cleanup()`` until
+    its Done button is pressed (:func:`helpers.playgrounds.panel.panel`).
     """
     redraw = make_redraw(lab, api_id, stage, path=path, param=param, seconds=seconds)
     return panel(
@@ -132,4 +134,6 @@ def caching_playground(
             f"hit ratio {run.tally.hit_ratio:.1%}: {run.tally.hits} of {run.tally.requests} "
             f"requests answered from the cache, {run.tally.backend_calls} reached the backend"
         ),
+        lab=lab,
+        needs=rest_api_needs(lab.session, api_id, region=lab.region),
     )

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..plots.throttling import bucket_figure, model_tokens
+from ..tagging import rest_api_needs
 from ..traffic import Client, Simulation, simulate
 from .panel import panel
 
@@ -140,7 +141,9 @@ def throttling_playground(
     figure they redraw.
 
     Returns an ``ipywidgets.VBox``; its ``redraw`` attribute is the callback
-    (:func:`make_redraw`), and ``last_run`` the latest :class:`ThrottlingRun`.
+    (:func:`make_redraw`), and ``last_run`` the latest :class:`ThrottlingRun`. It holds
+    the API through ``lab.cleanup()`` until its Done button is pressed
+    (:func:`helpers.playgrounds.panel.panel`).
     """
     redraw = make_redraw(lab, api_id, stage, path=path, api_key=api_key, seconds=seconds)
     return panel(
@@ -154,4 +157,6 @@ def throttling_playground(
             f"{run.accepted} accepted, {run.throttled} throttled (429) of "
             f"{len(run.simulation)} requests; the token bucket predicts {run.predicted} accepted"
         ),
+        lab=lab,
+        needs=rest_api_needs(lab.session, api_id, region=lab.region),
     )

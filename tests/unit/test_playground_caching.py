@@ -139,7 +139,7 @@ def test_the_widget_wraps_the_same_callback(fresh_lab, cached_api):
     fresh_lab.clock.freeze("2025-01-01T09:00:00Z")
     widget = caching_playground(fresh_lab, api_id, "prod", seconds=60, ttl=20, rate=1.0, keys=1)
 
-    ttl, rate, keys, output = widget.children
+    ttl, rate, keys, _done, output = widget.children
     assert (ttl.value, rate.value, keys.value) == (20, 1.0, 1)
     assert widget.last_run.tally.backend_calls == 3  # drawn once on creation
     assert output.outputs[-1]["text"].startswith("hit ratio 95.0%: 57 of 60 requests")
@@ -147,6 +147,25 @@ def test_the_widget_wraps_the_same_callback(fresh_lab, cached_api):
     assert _ttl(kit, api_id) == 30
     assert widget.last_run.tally.backend_calls == 2
     assert widget.redraw(10, 1.0, 1).tally.backend_calls == 6
+
+
+def test_the_playground_holds_the_api_and_its_function_through_the_clean_up(
+    fresh_lab, cached_api
+):
+    kit, api_id = cached_api
+    fresh_lab.clock.freeze("2025-01-01T09:00:00Z")
+    widget = caching_playground(fresh_lab, api_id, "prod", seconds=60, ttl=20, rate=1.0, keys=1)
+    deleted = fresh_lab.cleanup()  # the notebook's last cell, after Run All
+    assert f"rest api {api_id}" not in deleted
+    assert not any(d.startswith(("function", "role")) for d in deleted)
+    ttl, _rate, _keys, done, output = widget.children
+    ttl.value = 10  # the learner moves a slider after Run All: still live
+    assert widget.last_run.tally.backend_calls == 6
+    assert output.outputs[-1]["text"].startswith("hit ratio")
+    done.click()  # done: what it held is deleted now
+    assert kit.apigw.get_rest_apis()["items"] == []
+    assert kit.lam.list_functions()["Functions"] == []
+    assert ttl.disabled and done.disabled
 
 
 def test_the_load_is_evenly_interleaved():

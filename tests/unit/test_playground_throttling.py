@@ -163,7 +163,7 @@ def test_bad_slider_values_are_refused(fresh_lab: Any, mock_api: str) -> None:
 
 def test_the_widget_redraws_when_a_slider_moves(fresh_lab: Any, mock_api: str) -> None:
     box = throttling_playground(fresh_lab, mock_api, "playground", path="health", seconds=5)
-    rate, burst, load, _output = box.children
+    rate, burst, load, _done, _output = box.children
     assert (rate.value, burst.value, load.value) == (5, 10, 20)
     assert box.last_run.accepted == bucket_admits(5, 10, 20, 5)
     load.value = 4
@@ -299,3 +299,57 @@ def test_outcomes_figure_stacks_each_kind_per_second() -> None:
     # b's bars: the 403 at 1 s and the over-quota at 2 s, stacked on zero accepted
     heights = [round(p.get_height()) for p in bottom.patches]
     assert heights == [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0]
+
+
+# ---------------------------------------------------------------------------------- the widget
+
+
+def test_the_clean_up_cell_leaves_the_playground_live_until_done(
+    fresh_lab: Any, mock_api: str, capsys: Any
+) -> None:
+    apigw = boto3.client("apigateway", region_name=fresh_lab.region)
+    box = throttling_playground(fresh_lab, mock_api, "playground", path="health", seconds=5)
+    rate, _burst, _load, done, output = box.children
+    assert fresh_lab.cleanup() == []  # Run All reaches the clean-up cell
+    assert f"kept for the playground above until you press its Done button: rest api {mock_api}" in (
+        capsys.readouterr().out
+    )
+    rate.value = 2  # still live
+    assert box.last_run.rate == 2
+    assert output.outputs[-1]["text"].startswith(f"{box.last_run.accepted} accepted")
+    done.click()
+    assert apigw.get_rest_apis()["items"] == []
+    assert output.outputs[-1]["text"] == f"Done: deleted rest api {mock_api}.\n"
+    assert rate.disabled and done.disabled
+    assert fresh_lab.cleanup() == []  # nothing held, nothing left
+
+
+def test_a_failing_redraw_shows_its_error_in_the_widget(fresh_lab: Any, mock_api: str) -> None:
+    box = throttling_playground(fresh_lab, mock_api, "playground", path="health", seconds=5)
+    rate, _burst, _load, _done, output = box.children
+    boto3.client("apigateway", region_name=fresh_lab.region).delete_rest_api(restApiId=mock_api)
+    rate.value = 3  # no exception escapes to the log console
+    (shown,) = output.outputs
+    assert shown["name"] == "stderr"
+    assert shown["text"].startswith("The playground could not redraw: NotFoundException")
+    assert "run the notebook again from the top" in shown["text"]
+
+
+def test_a_saved_notebook_shows_a_note_not_the_widget_repr(fresh_lab: Any, mock_api: str) -> None:
+    box = throttling_playground(fresh_lab, mock_api, "playground", path="health", seconds=5)
+    bundle = box._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert not bundle["text/plain"].startswith("VBox(")
+    assert bundle["text/plain"].startswith(
+        "Playground (stage rate (req/s), stage burst (requests), load (req/s)): live in JupyterLab"
+    )
+
+
+def test_running_the_playground_cell_again_hands_the_hold_to_the_new_playground(
+    fresh_lab: Any, mock_api: str
+) -> None:
+    old = throttling_playground(fresh_lab, mock_api, "playground", path="health", seconds=2)
+    new = throttling_playground(fresh_lab, mock_api, "playground", path="health", seconds=2)
+    assert fresh_lab.cleanup() == []
+    assert fresh_lab.release(old) == []  # the old widget's Done: the new one holds the API
+    assert fresh_lab.release(new) == [f"rest api {mock_api}"]
