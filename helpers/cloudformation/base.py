@@ -11,10 +11,12 @@ checks them, so a misplaced key fails the resource with CloudFormation's message
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, ClassVar
 
 import boto3
@@ -47,6 +49,10 @@ _local = threading.local()
 class ResourceFailed(Exception):
     """A resource handler failed; ``str(exc)`` is the stack event's status reason."""
 
+    def __init__(self, reason: str, code: str = "") -> None:
+        super().__init__(reason)
+        self.code = code  # the API's error code, if an API call failed
+
 
 # ------------------------------------------------------------------------- clients
 
@@ -62,11 +68,22 @@ def client(service: str, region: str) -> Any:
         cache = _local.clients = {}
     key = (service, region)
     if key not in cache:
-        session = getattr(_local, "session", None)
-        if session is None:
-            session = _local.session = boto3.session.Session()
-        cache[key] = session.client(service, region_name=region)
+        cache[key] = session().client(service, region_name=region)
     return cache[key]
+
+
+def session() -> boto3.session.Session:
+    """A boto3 session of its own that shares the default session's data loader (service
+    models are read once per process, not once per session)."""
+    import botocore.session
+
+    found = getattr(_local, "session", None)
+    if found is None:
+        core = botocore.session.Session()
+        loader = boto3._get_default_session()._session.get_component("data_loader")
+        core.register_component("data_loader", loader)
+        found = _local.session = boto3.session.Session(botocore_session=core)
+    return found
 
 
 def call(service: str, region: str, operation: str, **params: Any) -> dict[str, Any]:
@@ -84,7 +101,8 @@ def call(service: str, region: str, operation: str, **params: Any) -> dict[str, 
                 service=_SERVICE_NAMES.get(service, service),
                 status=err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400),
                 code=HANDLER_CODES.get(code, "GeneralServiceException"),
-            )
+            ),
+            code,
         ) from err
 
 
@@ -92,11 +110,19 @@ def call(service: str, region: str, operation: str, **params: Any) -> dict[str, 
 
 
 @lru_cache(maxsize=None)
-def registry_schema(type_name: str) -> dict[str, Any]:
-    """The type's registry schema, as cfn-lint ships it (us-east-1's copy)."""
-    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+def _schema_index() -> tuple[Path, dict[str, str]]:
+    spec = importlib.util.find_spec("cfnlint")
+    assert spec is not None and spec.submodule_search_locations
+    schemas = Path(spec.submodule_search_locations[0]) / "data" / "schemas"
+    return schemas, json.loads((schemas / "providers" / "us-east-1.json").read_text())
 
-    return PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", type_name).schema
+
+@lru_cache(maxsize=None)
+def registry_schema(type_name: str) -> dict[str, Any]:
+    """The type's registry schema, as cfn-lint ships it (us-east-1's copy; read from its
+    data files, since importing cfn-lint itself takes seconds)."""
+    schemas, index = _schema_index()
+    return json.loads((schemas / "resources" / f"{index[type_name]}.json").read_text())
 
 
 def create_only(type_name: str) -> tuple[str, ...]:
@@ -256,7 +282,11 @@ class ApiModel(CloudFormationModel):
         raise NotImplementedError  # models delete themselves (``delete``)
 
     def delete(self, account_id: str = "", region_name: str = "") -> None:
-        self.remove()
+        try:
+            self.remove()
+        except ResourceFailed as failure:
+            if failure.code != "NotFoundException":  # already gone: deleted, as on AWS
+                raise
 
     # --- what a type implements
     def create(self) -> None:

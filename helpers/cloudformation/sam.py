@@ -31,12 +31,13 @@ def expand(template: dict[str, Any], region: str, account_id: str, parameters: d
     does not use SAM). Raises moto's ValidationError with the translator's message."""
     if not isinstance(template, dict) or not uses_sam(template):
         return template
-    import boto3
     from samtranslator.model.exceptions import InvalidDocumentException
     from samtranslator.public.translator import ManagedPolicyLoader
     from samtranslator.translator.transform import transform
 
-    iam = boto3.session.Session().client("iam", region_name=region)
+    from .base import client
+
+    iam = client("iam", region)
     values = {"AWS::Region": region, "AWS::AccountId": account_id, "AWS::Partition": "aws"}
     for name, spec in (template.get("Parameters") or {}).items():
         if parameters and name in parameters:

@@ -128,8 +128,18 @@ def _event(
 
 def _stack_event(stack: Stack, status: str, reason: str | None = None) -> None:
     stack._add_stack_event(status, resource_status_reason=reason)
+    if reason is None and status.endswith("ROLLBACK_COMPLETE"):
+        reason = stack.status_reason  # the failure that started the rollback stays [unc]
     stack.status = status
-    stack.stack_status_reason = reason
+    stack.status_reason = reason  # describe_stacks' StackStatusReason
+
+
+def _no_outputs(stack: Stack) -> None:
+    """A stack whose resources are gone has no outputs (moto would re-create the
+    resources its outputs refer to, its resource map being lazy)."""
+    from moto.cloudformation.parsing import OutputMap
+
+    stack.output_map = OutputMap(stack.resource_map, {}, stack.stack_id)
 
 
 def _reason(exc: BaseException) -> str:
@@ -209,13 +219,14 @@ def create_resources(self: Stack) -> None:
     self.description = self.template_dict.get("Description")
     self.output_map = self._create_output_map()
     self.mark_creation_complete()
-    self.stack_status_reason = None
+    self.status_reason = None
 
 
 def _failed_create(stack: Stack, made: list[str], failed: str, options: dict[str, Any]) -> None:
     rmap = stack.resource_map
     on_failure = options.get("OnFailure") or ("DO_NOTHING" if options.get("DisableRollback") else "ROLLBACK")
     reason = f"The following resource(s) failed to create: [{failed}]. "
+    _no_outputs(stack)
     if on_failure == "DO_NOTHING":
         _stack_event(stack, "CREATE_FAILED", reason)
         return
@@ -245,6 +256,7 @@ def _failed_create(stack: Stack, made: list[str], failed: str, options: dict[str
 
 def delete(self: Stack) -> None:
     _stack_event(self, "DELETE_IN_PROGRESS", "User Initiated")
+    _no_outputs(self)
     rmap = self.resource_map
     bodies = rmap._resource_json_map
     for logical_id in reversed(creation_order(bodies)):
@@ -508,6 +520,6 @@ def stack_init(original: Any) -> Any:
     def __init__(self: Stack, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         self.apigw_lab_options = dict(_request_options.get())
-        self.stack_status_reason = None
+        self.status_reason = None
 
     return __init__
