@@ -45,15 +45,14 @@ class RestApi(ApiModel):
         self.attrs["RootResourceId"] = self._root_id()
 
     def _put_body(self) -> None:
+        from .openapi import import_body
+
         body = self.props["Body"]
-        self.call(
-            "put_rest_api",
-            restApiId=self.ref,
-            mode=(self.props.get("Mode") or "overwrite").lower(),
-            failOnWarnings=self.props.get("FailOnWarnings"),
-            parameters=self.props.get("Parameters"),
-            body=(body if isinstance(body, str) else json.dumps(body)).encode(),
-        )
+        if isinstance(body, str):
+            import yaml
+
+            body = yaml.safe_load(body)
+        import_body(self.region, self.ref, body)
 
     def _root_id(self) -> str:
         items = self.call("get_resources", restApiId=self.ref, limit=500)["items"]

@@ -8,6 +8,7 @@ them behave for boto3.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -70,22 +71,50 @@ class Api(V2Model):
 
     def create(self) -> None:
         body = self.props.get("Body")
-        if body is not None:
-            import json
-
-            made = self.call(
-                "import_api",
-                Body=body if isinstance(body, str) else json.dumps(body),
-                FailOnWarnings=self.props.get("FailOnWarnings"),
-                Basepath=self.props.get("BasePath"),
-            )
-            self.ref = made["ApiId"]
-            self.attrs.update({"ApiId": made["ApiId"], "ApiEndpoint": made.get("ApiEndpoint")})
-            if self.tags():
-                arn = f"arn:aws:apigateway:{self.region}::/apis/{self.ref}"
-                self.call("tag_resource", ResourceArn=arn, Tags=self.tags())
+        if body is None:
+            super().create()
             return
-        super().create()
+        # an OpenAPI definition (SAM's HttpApi writes one): an empty HTTP API, then the
+        # definition imported into it (moto has reimport_api but not import_api)
+        text = body if isinstance(body, str) else json.dumps(body)
+        title = (body.get("info") or {}).get("title") if isinstance(body, dict) else None
+        made = self.call(
+            "create_api",
+            Name=self.props.get("Name") or title or self.logical_resource_id,
+            ProtocolType=self.props.get("ProtocolType") or "HTTP",
+            Tags=self.tags(),
+        )
+        self.ref = made["ApiId"]
+        self.call(
+            "reimport_api",
+            ApiId=self.ref,
+            Body=text,
+            FailOnWarnings=self.props.get("FailOnWarnings"),
+            Basepath=self.props.get("BasePath"),
+        )
+        self._upper_case_types()
+        self.attrs.update({"ApiId": made["ApiId"], "ApiEndpoint": made.get("ApiEndpoint")})
+
+    def _upper_case_types(self) -> None:
+        """OpenAPI writes ``type: aws_proxy``; API Gateway stores ``AWS_PROXY`` (moto keeps
+        the case it was given)."""
+        for item in self.call("get_integrations", ApiId=self.ref).get("Items", []):
+            kind = item.get("IntegrationType") or ""
+            if kind != kind.upper():
+                self.call(
+                    "update_integration",
+                    ApiId=self.ref,
+                    IntegrationId=item["IntegrationId"],
+                    IntegrationType=kind.upper(),
+                )
+
+    def update(self, old: dict[str, Any]) -> None:
+        if self.props.get("Body") is None:
+            super().update(old)
+        elif self.props.get("Body") != old.get("Body"):
+            body = self.props["Body"]
+            self.call("reimport_api", ApiId=self.ref, Body=body if isinstance(body, str) else json.dumps(body))
+            self._upper_case_types()
 
     def convert(self, params: dict[str, Any]) -> dict[str, Any]:
         params.setdefault("Name", self.logical_resource_id)
