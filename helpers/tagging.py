@@ -31,6 +31,7 @@ TAGGED_CREATES: dict[tuple[str, str], tuple[str, str]] = {
     ("iam", "CreatePolicy"): ("Tags", "list"),
     ("stepfunctions", "CreateStateMachine"): ("tags", "lower-list"),
     ("cognito-idp", "CreateUserPool"): ("UserPoolTags", "map"),
+    ("cloudformation", "CreateStack"): ("Tags", "list"),
 }
 
 
@@ -79,6 +80,24 @@ def cleanup(session: boto3.session.Session, value: str, *, region: str) -> list[
                 "NoSuchEntity",
             ):
                 raise
+
+    # stacks first: deleting a stack deletes what it made (its resources carry its tags).
+    # On moto, only once a template was used (moto's CloudFormation takes a second to load)
+    import sys
+
+    from .lab import _current
+
+    on_moto = _current is not None and _current.target == "moto"
+    used = not on_moto or "moto.cloudformation.models" in sys.modules
+    cloudformation = session.client("cloudformation", region_name=region)
+    pages = cloudformation.get_paginator("describe_stacks").paginate() if used else []
+    for page in pages:
+        for stack in page["Stacks"]:
+            if _tagged(stack.get("Tags"), value) and stack["StackStatus"] != "DELETE_COMPLETE":
+                attempt(
+                    f"stack {stack['StackName']}",
+                    lambda s=stack: cloudformation.delete_stack(StackName=s["StackId"]),
+                )
 
     apigw = session.client("apigateway", region_name=region)
     # usage plans first: AWS refuses to delete a plan that still names API stages ("Cannot
