@@ -213,7 +213,9 @@ class Shell:
                 value, i = self._dollar(line, i)
                 out.append(value)
             elif ch == "`":
-                raise ShellSubsetError(f"backquotes are outside the %%aws subset; use $(...): {line}")
+                raise ShellSubsetError(
+                    f"backquotes are outside the %%aws subset; use $(...): {line}"
+                )
             else:
                 out.append(ch)
                 i += 1

@@ -62,7 +62,9 @@ def install() -> None:
     CloudFormationBackend.execute_change_set = stacks.execute_change_set(
         CloudFormationBackend.execute_change_set
     )
-    CloudFormationResponse.create_stack = stacks.remember_options(CloudFormationResponse.create_stack)
+    CloudFormationResponse.create_stack = stacks.remember_options(
+        CloudFormationResponse.create_stack
+    )
     _deployments_in_use()
     _installed = True
 

@@ -15,7 +15,7 @@ import importlib.util
 import json
 import threading
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -41,7 +41,9 @@ HANDLER_CODES = {
     "AccessDeniedException": "AccessDenied",
 }
 #: a property that does not fit the type's schema [unc: exact wording of the joined list]
-VALIDATION_MESSAGE = "Properties validation failed for resource {logical_id} with message:\n{errors}"
+VALIDATION_MESSAGE = (
+    "Properties validation failed for resource {logical_id} with message:\n{errors}"
+)
 _SERVICE_NAMES = {"apigateway": "ApiGateway", "apigatewayv2": "ApiGatewayV2"}
 _local = threading.local()
 
@@ -109,7 +111,7 @@ def call(service: str, region: str, operation: str, **params: Any) -> dict[str, 
 # ------------------------------------------------------------------------- schema
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema_index() -> tuple[Path, dict[str, str]]:
     spec = importlib.util.find_spec("cfnlint")
     assert spec is not None and spec.submodule_search_locations
@@ -117,7 +119,7 @@ def _schema_index() -> tuple[Path, dict[str, str]]:
     return schemas, json.loads((schemas / "providers" / "us-east-1.json").read_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def registry_schema(type_name: str) -> dict[str, Any]:
     """The type's registry schema, as cfn-lint ships it (us-east-1's copy; read from its
     data files, since importing cfn-lint itself takes seconds)."""
@@ -162,7 +164,7 @@ def validate(type_name: str, logical_id: str, properties: dict[str, Any]) -> Non
     for error in Draft7Validator(schema).iter_errors(properties):
         where = _pointer(error.absolute_path)
         if error.validator == "additionalProperties":
-            known = set((error.schema.get("properties") or {}))
+            known = set(error.schema.get("properties") or {})
             patterns = error.schema.get("patternProperties") or {}
             for key in error.instance:
                 if key not in known and not patterns:
@@ -277,7 +279,11 @@ class ApiModel(CloudFormationModel):
 
     @classmethod
     def delete_from_cloudformation_json(  # type: ignore[override]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
     ) -> None:
         raise NotImplementedError  # models delete themselves (``delete``)
 
@@ -352,7 +358,9 @@ def lower_first(value: dict[str, Any] | None, names: dict[str, str] | None = Non
     return {names.get(k, k[:1].lower() + k[1:]): v for k, v in value.items()}
 
 
-def patch_diff(old: dict[str, Any], new: dict[str, Any], paths: dict[str, str]) -> list[dict[str, Any]]:
+def patch_diff(
+    old: dict[str, Any], new: dict[str, Any], paths: dict[str, str]
+) -> list[dict[str, Any]]:
     """``replace`` operations for the properties that changed (``paths``: property → path)."""
     ops: list[dict[str, Any]] = []
     for prop, path in paths.items():

@@ -20,7 +20,9 @@ def wait(stack_name: str, *, client: Any = None, timeout: float = 600.0) -> dict
         time.sleep(5)
 
 
-def events(stack_name: str, *, client: Any = None, all_operations: bool = False) -> list[dict[str, Any]]:
+def events(
+    stack_name: str, *, client: Any = None, all_operations: bool = False
+) -> list[dict[str, Any]]:
     """The stack's events oldest first: those of its last operation (or all)."""
     cf = client or boto3.client("cloudformation")
     found = list(reversed(cf.describe_stack_events(StackName=stack_name)["StackEvents"]))

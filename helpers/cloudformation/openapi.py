@@ -17,11 +17,22 @@ from typing import Any
 
 from .base import call
 
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "x-amazon-apigateway-any-method")
+HTTP_METHODS = (
+    "get",
+    "put",
+    "post",
+    "delete",
+    "patch",
+    "head",
+    "options",
+    "x-amazon-apigateway-any-method",
+)
 
 
 def _schemes(doc: dict[str, Any]) -> dict[str, Any]:
-    return doc.get("securityDefinitions") or (doc.get("components") or {}).get("securitySchemes") or {}
+    return (
+        doc.get("securityDefinitions") or (doc.get("components") or {}).get("securitySchemes") or {}
+    )
 
 
 def import_body(region: str, api_id: str, doc: dict[str, Any]) -> None:
@@ -33,15 +44,21 @@ def import_body(region: str, api_id: str, doc: dict[str, Any]) -> None:
     resources = {r["path"]: r["id"] for r in api("get_resources", limit=500)["items"]}
     for path, rid in sorted(resources.items(), key=lambda item: -len(item[0])):
         if path != "/":
-            try:
+            try:  # noqa: SIM105
                 api("delete_resource", resourceId=rid)
-            except Exception:  # noqa: BLE001, S110 - a parent already took it
+            except Exception:
                 pass
     resources = {"/": resources["/"]}
 
     ops = []
     if doc.get("x-amazon-apigateway-api-key-source"):
-        ops.append({"op": "replace", "path": "/apiKeySource", "value": doc["x-amazon-apigateway-api-key-source"]})
+        ops.append(
+            {
+                "op": "replace",
+                "path": "/apiKeySource",
+                "value": doc["x-amazon-apigateway-api-key-source"],
+            }
+        )
     for media_type in doc.get("x-amazon-apigateway-binary-media-types") or []:
         ops.append({"op": "add", "path": "/binaryMediaTypes/" + media_type.replace("/", "~1")})
     if ops:
@@ -97,25 +114,38 @@ def import_body(region: str, api_id: str, doc: dict[str, Any]) -> None:
         for method_name, operation in item.items():
             if method_name not in HTTP_METHODS:
                 continue
-            http_method = "ANY" if method_name == "x-amazon-apigateway-any-method" else method_name.upper()
+            http_method = (
+                "ANY" if method_name == "x-amazon-apigateway-any-method" else method_name.upper()
+            )
             security = operation.get("security", top_security) or []
             auth_type, authorizer_id, scopes, key_required = "NONE", None, None, False
             for requirement in security:
                 for name, requirement_scopes in requirement.items():
                     if name in authorizers:
                         authorizer_id = authorizers[name]
-                        kind = str(_schemes(doc)[name]["x-amazon-apigateway-authorizer"].get("type", "")).upper()
-                        auth_type = "COGNITO_USER_POOLS" if kind == "COGNITO_USER_POOLS" else "CUSTOM"
+                        kind = str(
+                            _schemes(doc)[name]["x-amazon-apigateway-authorizer"].get("type", "")
+                        ).upper()
+                        auth_type = (
+                            "COGNITO_USER_POOLS" if kind == "COGNITO_USER_POOLS" else "CUSTOM"
+                        )
                         scopes = requirement_scopes or None
                     elif name in api_key_schemes:
                         key_required = True
-                    elif _schemes(doc).get(name, {}).get("x-amazon-apigateway-authtype") == "awsSigv4":
+                    elif (
+                        _schemes(doc).get(name, {}).get("x-amazon-apigateway-authtype")
+                        == "awsSigv4"
+                    ):
                         auth_type = "AWS_IAM"
             parameters = {}
             for parameter in [*shared, *(operation.get("parameters") or [])]:
-                where = {"path": "path", "query": "querystring", "header": "header"}.get(parameter.get("in"))
+                where = {"path": "path", "query": "querystring", "header": "header"}.get(
+                    parameter.get("in")
+                )
                 if where:
-                    parameters[f"method.request.{where}.{parameter['name']}"] = bool(parameter.get("required"))
+                    parameters[f"method.request.{where}.{parameter['name']}"] = bool(
+                        parameter.get("required")
+                    )
             validator = operation.get("x-amazon-apigateway-request-validator", default_validator)
             api(
                 "put_method",
@@ -132,7 +162,9 @@ def import_body(region: str, api_id: str, doc: dict[str, Any]) -> None:
             for status, response in (operation.get("responses") or {}).items():
                 if not str(status).isdigit():
                     continue
-                headers = {f"method.response.header.{h}": False for h in (response.get("headers") or {})}
+                headers = {
+                    f"method.response.header.{h}": False for h in (response.get("headers") or {})
+                }
                 api(
                     "put_method_response",
                     resourceId=rid,

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .base import ApiModel, ResourceFailed, as_json_text, lower_first, patch_diff
@@ -72,16 +71,26 @@ class RestApi(ApiModel):
             },
         )
         if old.get("Policy") != p.get("Policy"):
-            ops.append({"op": "replace", "path": "/policy", "value": as_json_text(p.get("Policy")) or ""})
-        for media_type in set(old.get("BinaryMediaTypes") or []) - set(p.get("BinaryMediaTypes") or []):
+            ops.append(
+                {"op": "replace", "path": "/policy", "value": as_json_text(p.get("Policy")) or ""}
+            )
+        for media_type in set(old.get("BinaryMediaTypes") or []) - set(
+            p.get("BinaryMediaTypes") or []
+        ):
             ops.append({"op": "remove", "path": f"/binaryMediaTypes/{_escape(media_type)}"})
-        for media_type in set(p.get("BinaryMediaTypes") or []) - set(old.get("BinaryMediaTypes") or []):
+        for media_type in set(p.get("BinaryMediaTypes") or []) - set(
+            old.get("BinaryMediaTypes") or []
+        ):
             ops.append({"op": "add", "path": f"/binaryMediaTypes/{_escape(media_type)}"})
         old_types = (old.get("EndpointConfiguration") or {}).get("Types")
         new_types = (p.get("EndpointConfiguration") or {}).get("Types")
         if old_types != new_types and old_types and new_types:
             ops.append(
-                {"op": "replace", "path": f"/endpointConfiguration/types/{old_types[0]}", "value": new_types[0]}
+                {
+                    "op": "replace",
+                    "path": f"/endpointConfiguration/types/{old_types[0]}",
+                    "value": new_types[0],
+                }
             )
         if ops:
             self.call("update_rest_api", restApiId=self.ref, patchOperations=ops)
@@ -99,7 +108,10 @@ class Resource(ApiModel):
     def create(self) -> None:
         p = self.props
         made = self.call(
-            "create_resource", restApiId=p["RestApiId"], parentId=p["ParentId"], pathPart=p["PathPart"]
+            "create_resource",
+            restApiId=p["RestApiId"],
+            parentId=p["ParentId"],
+            pathPart=p["PathPart"],
         )
         self.ref = self.attrs["ResourceId"] = made["id"]
 
@@ -118,7 +130,11 @@ class Method(ApiModel):
 
     def _key(self) -> dict[str, str]:
         p = self.props
-        return {"restApiId": p["RestApiId"], "resourceId": p["ResourceId"], "httpMethod": p["HttpMethod"]}
+        return {
+            "restApiId": p["RestApiId"],
+            "resourceId": p["ResourceId"],
+            "httpMethod": p["HttpMethod"],
+        }
 
     def create(self) -> None:
         p = self.props
@@ -224,7 +240,9 @@ def method_setting_ops(settings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         prefix = f"{resource}/{setting.get('HttpMethod') or '*'}"
         for prop, suffix in METHOD_SETTING_PATHS.items():
             if setting.get(prop) is not None:
-                ops.append({"op": "replace", "path": f"{prefix}/{suffix}", "value": _text(setting[prop])})
+                ops.append(
+                    {"op": "replace", "path": f"{prefix}/{suffix}", "value": _text(setting[prop])}
+                )
     return ops
 
 
@@ -233,19 +251,47 @@ def stage_ops(settings: dict[str, Any], *, all_methods: bool) -> list[dict[str, 
     properties, or a Deployment's ``StageDescription``)."""
     ops: list[dict[str, Any]] = []
     if settings.get("CacheClusterEnabled") is not None:
-        ops.append({"op": "replace", "path": "/cacheClusterEnabled", "value": _text(settings["CacheClusterEnabled"])})
+        ops.append(
+            {
+                "op": "replace",
+                "path": "/cacheClusterEnabled",
+                "value": _text(settings["CacheClusterEnabled"]),
+            }
+        )
     if settings.get("CacheClusterSize") is not None:
-        ops.append({"op": "replace", "path": "/cacheClusterSize", "value": _text(settings["CacheClusterSize"])})
+        ops.append(
+            {
+                "op": "replace",
+                "path": "/cacheClusterSize",
+                "value": _text(settings["CacheClusterSize"]),
+            }
+        )
     if settings.get("TracingEnabled") is not None:
-        ops.append({"op": "replace", "path": "/tracingEnabled", "value": _text(settings["TracingEnabled"])})
+        ops.append(
+            {"op": "replace", "path": "/tracingEnabled", "value": _text(settings["TracingEnabled"])}
+        )
     if settings.get("ClientCertificateId"):
-        ops.append({"op": "replace", "path": "/clientCertificateId", "value": settings["ClientCertificateId"]})
+        ops.append(
+            {
+                "op": "replace",
+                "path": "/clientCertificateId",
+                "value": settings["ClientCertificateId"],
+            }
+        )
     log = settings.get("AccessLogSetting")
     if log:
         if log.get("DestinationArn"):
-            ops.append({"op": "replace", "path": "/accessLogSettings/destinationArn", "value": log["DestinationArn"]})
+            ops.append(
+                {
+                    "op": "replace",
+                    "path": "/accessLogSettings/destinationArn",
+                    "value": log["DestinationArn"],
+                }
+            )
         if log.get("Format"):
-            ops.append({"op": "replace", "path": "/accessLogSettings/format", "value": log["Format"]})
+            ops.append(
+                {"op": "replace", "path": "/accessLogSettings/format", "value": log["Format"]}
+            )
     if all_methods:  # a Deployment's StageDescription: settings for every method
         ops += method_setting_ops([{k: settings.get(k) for k in METHOD_SETTING_PATHS}])
     ops += method_setting_ops(settings.get("MethodSettings") or [])
@@ -257,9 +303,21 @@ def stage_ops(settings: dict[str, Any], *, all_methods: bool) -> list[dict[str, 
             ("UseStageCache", "useStageCache"),
         ):
             if canary.get(prop) is not None:
-                ops.append({"op": "replace", "path": f"/canarySettings/{path}", "value": _text(canary[prop])})
+                ops.append(
+                    {
+                        "op": "replace",
+                        "path": f"/canarySettings/{path}",
+                        "value": _text(canary[prop]),
+                    }
+                )
         for name, value in (canary.get("StageVariableOverrides") or {}).items():
-            ops.append({"op": "replace", "path": f"/canarySettings/stageVariableOverrides/{name}", "value": str(value)})
+            ops.append(
+                {
+                    "op": "replace",
+                    "path": f"/canarySettings/stageVariableOverrides/{name}",
+                    "value": str(value),
+                }
+            )
     return [op for op in ops if op.get("value") not in (None, "None")]
 
 
@@ -302,12 +360,23 @@ class Deployment(ApiModel):
     def _configure_stage(self, stage: str, described: dict[str, Any], old: dict[str, Any]) -> None:
         ops = stage_ops(described, all_methods=True)
         if described.get("Description") != old.get("Description") and old:
-            ops.append({"op": "replace", "path": "/description", "value": described.get("Description") or ""})
+            ops.append(
+                {
+                    "op": "replace",
+                    "path": "/description",
+                    "value": described.get("Description") or "",
+                }
+            )
         for name, value in (described.get("Variables") or {}).items():
             if (old.get("Variables") or {}).get(name) != value:
                 ops.append({"op": "replace", "path": f"/variables/{name}", "value": str(value)})
         if ops:
-            self.call("update_stage", restApiId=self.props["RestApiId"], stageName=stage, patchOperations=ops)
+            self.call(
+                "update_stage",
+                restApiId=self.props["RestApiId"],
+                stageName=stage,
+                patchOperations=ops,
+            )
         tags = dict(self.stack_tags)
         tags.update({t["Key"]: t["Value"] for t in described.get("Tags") or []})
         if tags:
@@ -322,13 +391,19 @@ class Deployment(ApiModel):
                 "update_deployment",
                 restApiId=p["RestApiId"],
                 deploymentId=self.ref,
-                patchOperations=[{"op": "replace", "path": "/description", "value": p.get("Description") or ""}],
+                patchOperations=[
+                    {"op": "replace", "path": "/description", "value": p.get("Description") or ""}
+                ],
             )
         stage = p.get("StageName")
         if stage and stage != old.get("StageName"):
-            self.call("create_stage", restApiId=p["RestApiId"], stageName=stage, deploymentId=self.ref)
+            self.call(
+                "create_stage", restApiId=p["RestApiId"], stageName=stage, deploymentId=self.ref
+            )
         if stage and (p.get("StageDescription") or {}) != (old.get("StageDescription") or {}):
-            self._configure_stage(stage, p.get("StageDescription") or {}, old.get("StageDescription") or {})
+            self._configure_stage(
+                stage, p.get("StageDescription") or {}, old.get("StageDescription") or {}
+            )
 
     def remove(self) -> None:
         api, stage = self.props["RestApiId"], self.props.get("StageName")
@@ -383,7 +458,9 @@ class Stage(ApiModel):
         changed = {k: v for k, v in p.items() if old.get(k) != v}
         ops += stage_ops(changed, all_methods=False)
         if ops:
-            self.call("update_stage", restApiId=p["RestApiId"], stageName=self.ref, patchOperations=ops)
+            self.call(
+                "update_stage", restApiId=p["RestApiId"], stageName=self.ref, patchOperations=ops
+            )
 
     def remove(self) -> None:
         self.call("delete_stage", restApiId=self.props["RestApiId"], stageName=self.ref)
@@ -416,7 +493,12 @@ class ApiKey(ApiModel):
         ops = patch_diff(
             old,
             self.props,
-            {"Name": "/name", "Description": "/description", "Enabled": "/enabled", "CustomerId": "/customerId"},
+            {
+                "Name": "/name",
+                "Description": "/description",
+                "Enabled": "/enabled",
+                "CustomerId": "/customerId",
+            },
         )
         if ops:
             self.call("update_api_key", apiKey=self.ref, patchOperations=ops)
@@ -498,11 +580,13 @@ class UsagePlan(ApiModel):
     def remove(self) -> None:
         stages = [f"{s.get('ApiId')}:{s.get('Stage')}" for s in self.props.get("ApiStages") or []]
         if stages:  # AWS refuses to delete a plan that still names API stages
-            try:
+            try:  # noqa: SIM105
                 self.call(
                     "update_usage_plan",
                     usagePlanId=self.ref,
-                    patchOperations=[{"op": "remove", "path": "/apiStages", "value": s} for s in stages],
+                    patchOperations=[
+                        {"op": "remove", "path": "/apiStages", "value": s} for s in stages
+                    ],
                 )
             except ResourceFailed:
                 pass
@@ -516,7 +600,10 @@ class UsagePlanKey(ApiModel):
     def create(self) -> None:
         p = self.props
         made = self.call(
-            "create_usage_plan_key", usagePlanId=p["UsagePlanId"], keyId=p["KeyId"], keyType=p["KeyType"]
+            "create_usage_plan_key",
+            usagePlanId=p["UsagePlanId"],
+            keyId=p["KeyId"],
+            keyType=p["KeyType"],
         )
         self.ref = self.attrs["Id"] = made["id"]
 
@@ -533,7 +620,7 @@ class UsagePlanKey(ApiModel):
 class Authorizer(ApiModel):
     TYPE = "AWS::ApiGateway::Authorizer"
     ATTRIBUTES = ("AuthorizerId",)
-    PATHS = {
+    PATHS = {  # noqa: RUF012
         "Name": "/name",
         "Type": "/type",
         "AuthType": "/authType",
@@ -565,7 +652,10 @@ class Authorizer(ApiModel):
         ops = patch_diff(old, self.props, self.PATHS)
         if ops:
             self.call(
-                "update_authorizer", restApiId=self.props["RestApiId"], authorizerId=self.ref, patchOperations=ops
+                "update_authorizer",
+                restApiId=self.props["RestApiId"],
+                authorizerId=self.ref,
+                patchOperations=ops,
             )
 
     def remove(self) -> None:
@@ -593,7 +683,11 @@ class GatewayResponse(ApiModel):
         self.create()
 
     def remove(self) -> None:
-        self.call("delete_gateway_response", restApiId=self.props["RestApiId"], responseType=self.props["ResponseType"])
+        self.call(
+            "delete_gateway_response",
+            restApiId=self.props["RestApiId"],
+            responseType=self.props["ResponseType"],
+        )
 
 
 class Model(ApiModel):
@@ -615,10 +709,21 @@ class Model(ApiModel):
     def update(self, old: dict[str, Any]) -> None:
         ops = []
         if old.get("Schema") != self.props.get("Schema"):
-            ops.append({"op": "replace", "path": "/schema", "value": as_json_text(self.props.get("Schema")) or ""})
+            ops.append(
+                {
+                    "op": "replace",
+                    "path": "/schema",
+                    "value": as_json_text(self.props.get("Schema")) or "",
+                }
+            )
         ops += patch_diff(old, self.props, {"Description": "/description"})
         if ops:
-            self.call("update_model", restApiId=self.props["RestApiId"], modelName=self.ref, patchOperations=ops)
+            self.call(
+                "update_model",
+                restApiId=self.props["RestApiId"],
+                modelName=self.ref,
+                patchOperations=ops,
+            )
 
     def remove(self) -> None:
         self.call("delete_model", restApiId=self.props["RestApiId"], modelName=self.ref)
@@ -658,7 +763,11 @@ class RequestValidator(ApiModel):
             )
 
     def remove(self) -> None:
-        self.call("delete_request_validator", restApiId=self.props["RestApiId"], requestValidatorId=self.ref)
+        self.call(
+            "delete_request_validator",
+            restApiId=self.props["RestApiId"],
+            requestValidatorId=self.ref,
+        )
 
 
 class DomainName(ApiModel):
@@ -730,7 +839,9 @@ class BasePathMapping(ApiModel):
         self.ref = f"{p['DomainName']}|{self.base_path}"  # [unc] no Ref value documented
 
     def update(self, old: dict[str, Any]) -> None:
-        ops = patch_diff(old, self.props, {"RestApiId": "/restapiId", "Stage": "/stage", "BasePath": "/basePath"})
+        ops = patch_diff(
+            old, self.props, {"RestApiId": "/restapiId", "Stage": "/stage", "BasePath": "/basePath"}
+        )
         if ops:
             self.call(
                 "update_base_path_mapping",
@@ -741,7 +852,9 @@ class BasePathMapping(ApiModel):
             self.base_path = self.props.get("BasePath") or "(none)"
 
     def remove(self) -> None:
-        self.call("delete_base_path_mapping", domainName=self.props["DomainName"], basePath=self.base_path)
+        self.call(
+            "delete_base_path_mapping", domainName=self.props["DomainName"], basePath=self.base_path
+        )
 
 
 class Account(ApiModel):

@@ -26,7 +26,9 @@ def uses_sam(template: dict[str, Any]) -> bool:
     return SAM_TRANSFORM in names
 
 
-def expand(template: dict[str, Any], region: str, account_id: str, parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+def expand(
+    template: dict[str, Any], region: str, account_id: str, parameters: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The template as CloudFormation sees it after the SAM transform (unchanged if it
     does not use SAM). Raises moto's ValidationError with the translator's message."""
     if not isinstance(template, dict) or not uses_sam(template):
@@ -49,7 +51,9 @@ def expand(template: dict[str, Any], region: str, account_id: str, parameters: d
     except InvalidDocumentException as exc:
         causes = " ".join(str(getattr(c, "message", c)) for c in exc.causes)
         raise ValidationError(
-            message=TRANSFORM_FAILED.format(name=SAM_TRANSFORM, message=f"{exc.message} {causes}".strip())
+            message=TRANSFORM_FAILED.format(
+                name=SAM_TRANSFORM, message=f"{exc.message} {causes}".strip()
+            )
         ) from None
     expanded.pop("Transform", None)
     return expanded

@@ -39,7 +39,7 @@ from .base import ApiModel, ResourceFailed, create_only
 
 #: a create or update option from the request (OnFailure, DisableRollback)
 _request_options: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar(
-    "apigw_lab_stack_options", default={}
+    "apigw_lab_stack_options", default={}  # noqa: B039
 )
 NO_UPDATES = "No updates are to be performed."
 REPLACING = "Requested update requires the creation of a new physical resource; hence creating one."
@@ -166,12 +166,17 @@ def _make(stack: Stack, logical_id: str) -> Any:
     rmap = stack.resource_map
     body = rmap._resource_json_map[logical_id]
     resource_type = body["Type"]
-    _event(stack, logical_id, resource_type, "CREATE_IN_PROGRESS", properties=body.get("Properties"))
+    _event(
+        stack, logical_id, resource_type, "CREATE_IN_PROGRESS", properties=body.get("Properties")
+    )
     try:
-        if resource_type not in parsing.NULL_MODELS and parsing.resource_class_from_type(resource_type) is None:
+        if (
+            resource_type not in parsing.NULL_MODELS
+            and parsing.resource_class_from_type(resource_type) is None
+        ):
             raise ResourceFailed(UNSUPPORTED.format(type=resource_type))
         resource = rmap[logical_id]
-    except Exception as exc:  # noqa: BLE001 - every failure is a CREATE_FAILED event
+    except Exception as exc:
         reason = _reason(exc)
         _event(stack, logical_id, resource_type, "CREATE_FAILED", reason)
         raise ResourceFailed(reason) from exc
@@ -190,7 +195,7 @@ def _remove(stack: Stack, logical_id: str, resource: Any, body: dict[str, Any]) 
     try:
         if resource is not None and not isinstance(resource, str):
             stack.resource_map._delete_resource(resource, body)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         reason = _reason(exc)
         _event(stack, logical_id, resource_type, "DELETE_FAILED", reason, physical_id=physical)
         raise ResourceFailed(reason) from exc
@@ -224,7 +229,9 @@ def create_resources(self: Stack) -> None:
 
 def _failed_create(stack: Stack, made: list[str], failed: str, options: dict[str, Any]) -> None:
     rmap = stack.resource_map
-    on_failure = options.get("OnFailure") or ("DO_NOTHING" if options.get("DisableRollback") else "ROLLBACK")
+    on_failure = options.get("OnFailure") or (
+        "DO_NOTHING" if options.get("DisableRollback") else "ROLLBACK"
+    )
     reason = f"The following resource(s) failed to create: [{failed}]. "
     _no_outputs(stack)
     if on_failure == "DO_NOTHING":
@@ -237,7 +244,11 @@ def _failed_create(stack: Stack, made: list[str], failed: str, options: dict[str
         try:
             _remove(stack, logical_id, resource, rmap._resource_json_map[logical_id])
         except ResourceFailed:
-            _stack_event(stack, "ROLLBACK_FAILED", f"The following resource(s) failed to delete: [{logical_id}]. ")
+            _stack_event(
+                stack,
+                "ROLLBACK_FAILED",
+                f"The following resource(s) failed to delete: [{logical_id}]. ",
+            )
             return
         rmap._parsed_resources.pop(logical_id, None)
     _stack_event(stack, "ROLLBACK_COMPLETE")
@@ -265,7 +276,11 @@ def delete(self: Stack) -> None:
         try:
             _remove(self, logical_id, rmap._parsed_resources[logical_id], bodies[logical_id])
         except ResourceFailed:
-            _stack_event(self, "DELETE_FAILED", f"The following resource(s) failed to delete: [{logical_id}]. ")
+            _stack_event(
+                self,
+                "DELETE_FAILED",
+                f"The following resource(s) failed to delete: [{logical_id}]. ",
+            )
             return
         rmap._parsed_resources.pop(logical_id, None)
     _stack_event(self, "DELETE_COMPLETE")
@@ -335,7 +350,9 @@ def update(
             outcome = _update_one(self, logical_id, body, old_bodies[logical_id])
             if outcome is not None:
                 kind, old_resource, old_value = outcome
-                (replaced if kind == "replaced" else changed).append((logical_id, old_resource, old_value))
+                (replaced if kind == "replaced" else changed).append(
+                    (logical_id, old_resource, old_value)
+                )
     except ResourceFailed as failure:
         _roll_back_update(self, str(failure), added, changed, replaced, old_bodies)
         self.template, self.template_dict = old_text, old_template
@@ -347,7 +364,7 @@ def update(
 
     _stack_event(self, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
     for logical_id, old_resource, old_body in reversed(replaced):
-        try:
+        try:  # noqa: SIM105
             _remove(self, logical_id, old_resource, old_body)
         except ResourceFailed:
             pass  # AWS reports the failed clean-up in the events and still completes
@@ -379,21 +396,42 @@ def _update_one(
     if isinstance(old_resource, ApiModel) and old_body.get("Type") == resource_type:
         try:
             props = _resolved_properties(rmap, logical_id, body)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             _event(stack, logical_id, resource_type, "UPDATE_FAILED", _reason(exc))
             raise ResourceFailed(_reason(exc)) from exc
         if props == old_resource.props:
             return None
         physical = old_resource.physical_resource_id
-        _event(stack, logical_id, resource_type, "UPDATE_IN_PROGRESS", physical_id=physical, properties=body.get("Properties"))
+        _event(
+            stack,
+            logical_id,
+            resource_type,
+            "UPDATE_IN_PROGRESS",
+            physical_id=physical,
+            properties=body.get("Properties"),
+        )
         if any(props.get(k) != old_resource.props.get(k) for k in create_only(resource_type)):
-            _event(stack, logical_id, resource_type, "UPDATE_IN_PROGRESS", REPLACING, physical_id=physical)
+            _event(
+                stack,
+                logical_id,
+                resource_type,
+                "UPDATE_IN_PROGRESS",
+                REPLACING,
+                physical_id=physical,
+            )
             rmap._parsed_resources.pop(logical_id)
             try:
                 new = rmap[logical_id]
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 rmap._parsed_resources[logical_id] = old_resource
-                _event(stack, logical_id, resource_type, "UPDATE_FAILED", _reason(exc), physical_id=physical)
+                _event(
+                    stack,
+                    logical_id,
+                    resource_type,
+                    "UPDATE_FAILED",
+                    _reason(exc),
+                    physical_id=physical,
+                )
                 raise ResourceFailed(_reason(exc)) from exc
             _event(stack, logical_id, resource_type, "UPDATE_COMPLETE", physical_id=_physical(new))
             return ("replaced", old_resource, old_body)
@@ -402,9 +440,16 @@ def _update_one(
             type(old_resource).update_from_cloudformation_json(
                 old_resource, "", {"Properties": props}, stack.account_id, stack.region_name
             )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             old_resource.props = old_props
-            _event(stack, logical_id, resource_type, "UPDATE_FAILED", _reason(exc), physical_id=physical)
+            _event(
+                stack,
+                logical_id,
+                resource_type,
+                "UPDATE_FAILED",
+                _reason(exc),
+                physical_id=physical,
+            )
             raise ResourceFailed(_reason(exc)) from exc
         _event(stack, logical_id, resource_type, "UPDATE_COMPLETE", physical_id=physical)
         return ("updated", old_resource, old_props)
@@ -417,12 +462,20 @@ def _update_one(
         new = parsing.parse_and_update_resource(
             logical_id, copy.deepcopy(body), rmap, stack.account_id, stack.region_name
         )
-    except Exception as exc:  # noqa: BLE001
-        _event(stack, logical_id, resource_type, "UPDATE_FAILED", _reason(exc), physical_id=physical)
+    except Exception as exc:
+        _event(
+            stack, logical_id, resource_type, "UPDATE_FAILED", _reason(exc), physical_id=physical
+        )
         raise ResourceFailed(_reason(exc)) from exc
     if new is not None:
         rmap._parsed_resources[logical_id] = new
-    _event(stack, logical_id, resource_type, "UPDATE_COMPLETE", physical_id=_physical(new or old_resource))
+    _event(
+        stack,
+        logical_id,
+        resource_type,
+        "UPDATE_COMPLETE",
+        physical_id=_physical(new or old_resource),
+    )
     return None
 
 
@@ -436,32 +489,47 @@ def _roll_back_update(
 ) -> None:
     rmap = stack.resource_map
     failed = next(
-        (e.logical_resource_id for e in reversed(stack.events) if e.resource_status.endswith("_FAILED")),
+        (
+            e.logical_resource_id
+            for e in reversed(stack.events)
+            if e.resource_status.endswith("_FAILED")
+        ),
         "",
     )
     verb = "create" if failed in added or failed not in old_bodies else "update"
-    _stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", f"The following resource(s) failed to {verb}: [{failed}]. ")
+    _stack_event(
+        stack,
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        f"The following resource(s) failed to {verb}: [{failed}]. ",
+    )
     for logical_id, resource, old_props in reversed(changed):
         body = old_bodies[logical_id]
-        _event(stack, logical_id, body["Type"], "UPDATE_IN_PROGRESS", physical_id=_physical(resource))
+        _event(
+            stack, logical_id, body["Type"], "UPDATE_IN_PROGRESS", physical_id=_physical(resource)
+        )
         try:
             new_props = resource.props
             resource.props = old_props
             resource.update(new_props)
-        except Exception:  # noqa: BLE001, S112 - best effort, as AWS's rollback
+        except Exception:
             pass
         _event(stack, logical_id, body["Type"], "UPDATE_COMPLETE", physical_id=_physical(resource))
     _stack_event(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
     for logical_id, old_resource, old_body in reversed(replaced):
         new = rmap._parsed_resources.get(logical_id)
-        try:
+        try:  # noqa: SIM105
             _remove(stack, logical_id, new, old_body)
         except ResourceFailed:
             pass
         rmap._parsed_resources[logical_id] = old_resource
     for logical_id in reversed(added):
-        try:
-            _remove(stack, logical_id, rmap._parsed_resources.get(logical_id), rmap._resource_json_map[logical_id])
+        try:  # noqa: SIM105
+            _remove(
+                stack,
+                logical_id,
+                rmap._parsed_resources.get(logical_id),
+                rmap._resource_json_map[logical_id],
+            )
         except ResourceFailed:
             pass
         rmap._parsed_resources.pop(logical_id, None)

@@ -9,13 +9,13 @@ them behave for boto3.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from typing import Any, ClassVar
 
 from .base import ApiModel, client
 
 
-@lru_cache(maxsize=None)
+@cache
 def _members(operation: str) -> frozenset[str]:
     model = client("apigatewayv2", "us-east-1").meta.service_model
     name = "".join(part.title() for part in operation.split("_"))
@@ -66,7 +66,7 @@ class Api(V2Model):
     TYPE = "AWS::ApiGatewayV2::Api"
     CREATE, UPDATE, DELETE, ID = "create_api", "update_api", "delete_api", "ApiId"
     ATTRIBUTES = ("ApiId", "ApiEndpoint")
-    ATTRIBUTE_KEYS = {"ApiId": "ApiId", "ApiEndpoint": "ApiEndpoint"}
+    ATTRIBUTE_KEYS = {"ApiId": "ApiId", "ApiEndpoint": "ApiEndpoint"}  # noqa: RUF012
     TAGGABLE = True
 
     def create(self) -> None:
@@ -113,7 +113,11 @@ class Api(V2Model):
             super().update(old)
         elif self.props.get("Body") != old.get("Body"):
             body = self.props["Body"]
-            self.call("reimport_api", ApiId=self.ref, Body=body if isinstance(body, str) else json.dumps(body))
+            self.call(
+                "reimport_api",
+                ApiId=self.ref,
+                Body=body if isinstance(body, str) else json.dumps(body),
+            )
             self._upper_case_types()
 
     def convert(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -126,9 +130,14 @@ class Api(V2Model):
 
 class Integration(V2Model):
     TYPE = "AWS::ApiGatewayV2::Integration"
-    CREATE, UPDATE, DELETE, ID = "create_integration", "update_integration", "delete_integration", "IntegrationId"
+    CREATE, UPDATE, DELETE, ID = (
+        "create_integration",
+        "update_integration",
+        "delete_integration",
+        "IntegrationId",
+    )
     ATTRIBUTES = ("IntegrationId",)
-    ATTRIBUTE_KEYS = {"IntegrationId": "IntegrationId"}
+    ATTRIBUTE_KEYS = {"IntegrationId": "IntegrationId"}  # noqa: RUF012
 
     def convert(self, params: dict[str, Any]) -> dict[str, Any]:
         if "TimeoutInMillis" in params:
@@ -140,23 +149,29 @@ class Route(V2Model):
     TYPE = "AWS::ApiGatewayV2::Route"
     CREATE, UPDATE, DELETE, ID = "create_route", "update_route", "delete_route", "RouteId"
     ATTRIBUTES = ("RouteId",)
-    ATTRIBUTE_KEYS = {"RouteId": "RouteId"}
+    ATTRIBUTE_KEYS = {"RouteId": "RouteId"}  # noqa: RUF012
 
     def convert(self, params: dict[str, Any]) -> dict[str, Any]:
         # the template writes {"Required": true} or a bare boolean; the API a ParameterConstraints
         parameters = params.get("RequestParameters")
         if isinstance(parameters, dict):
             params["RequestParameters"] = {
-                k: v if isinstance(v, dict) else {"Required": bool(v)} for k, v in parameters.items()
+                k: v if isinstance(v, dict) else {"Required": bool(v)}
+                for k, v in parameters.items()
             }
         return params
 
 
 class Deployment(V2Model):
     TYPE = "AWS::ApiGatewayV2::Deployment"
-    CREATE, UPDATE, DELETE, ID = "create_deployment", "update_deployment", "delete_deployment", "DeploymentId"
+    CREATE, UPDATE, DELETE, ID = (
+        "create_deployment",
+        "update_deployment",
+        "delete_deployment",
+        "DeploymentId",
+    )
     ATTRIBUTES = ("DeploymentId",)
-    ATTRIBUTE_KEYS = {"DeploymentId": "DeploymentId"}
+    ATTRIBUTE_KEYS = {"DeploymentId": "DeploymentId"}  # noqa: RUF012
 
 
 class Stage(V2Model):
@@ -165,7 +180,10 @@ class Stage(V2Model):
     TAGGABLE = True
 
     def convert(self, params: dict[str, Any]) -> dict[str, Any]:
-        for settings in [params.get("DefaultRouteSettings"), *(params.get("RouteSettings") or {}).values()]:
+        for settings in [
+            params.get("DefaultRouteSettings"),
+            *(params.get("RouteSettings") or {}).values(),
+        ]:
             if isinstance(settings, dict):
                 for key in ("ThrottlingBurstLimit",):
                     if key in settings:
@@ -180,9 +198,14 @@ class Stage(V2Model):
 
 class Authorizer(V2Model):
     TYPE = "AWS::ApiGatewayV2::Authorizer"
-    CREATE, UPDATE, DELETE, ID = "create_authorizer", "update_authorizer", "delete_authorizer", "AuthorizerId"
+    CREATE, UPDATE, DELETE, ID = (
+        "create_authorizer",
+        "update_authorizer",
+        "delete_authorizer",
+        "AuthorizerId",
+    )
     ATTRIBUTES = ("AuthorizerId",)
-    ATTRIBUTE_KEYS = {"AuthorizerId": "AuthorizerId"}
+    ATTRIBUTE_KEYS = {"AuthorizerId": "AuthorizerId"}  # noqa: RUF012
 
     def convert(self, params: dict[str, Any]) -> dict[str, Any]:
         if "AuthorizerResultTtlInSeconds" in params:
@@ -192,7 +215,12 @@ class Authorizer(V2Model):
 
 class DomainName(V2Model):
     TYPE = "AWS::ApiGatewayV2::DomainName"
-    CREATE, UPDATE, DELETE, ID = "create_domain_name", "update_domain_name", "delete_domain_name", "DomainName"
+    CREATE, UPDATE, DELETE, ID = (
+        "create_domain_name",
+        "update_domain_name",
+        "delete_domain_name",
+        "DomainName",
+    )
     ATTRIBUTES = ("RegionalDomainName", "RegionalHostedZoneId", "DomainNameArn")
     TAGGABLE = True
 
@@ -215,9 +243,14 @@ class DomainName(V2Model):
 
 class ApiMapping(V2Model):
     TYPE = "AWS::ApiGatewayV2::ApiMapping"
-    CREATE, UPDATE, DELETE, ID = "create_api_mapping", "update_api_mapping", "delete_api_mapping", "ApiMappingId"
+    CREATE, UPDATE, DELETE, ID = (
+        "create_api_mapping",
+        "update_api_mapping",
+        "delete_api_mapping",
+        "ApiMappingId",
+    )
     ATTRIBUTES = ("ApiMappingId",)
-    ATTRIBUTE_KEYS = {"ApiMappingId": "ApiMappingId"}
+    ATTRIBUTE_KEYS = {"ApiMappingId": "ApiMappingId"}  # noqa: RUF012
 
     def ids(self) -> dict[str, Any]:
         return {"DomainName": self.props.get("DomainName"), "ApiMappingId": self.ref}

@@ -51,13 +51,17 @@ def role_and_function() -> dict[str, Any]:
                 "FunctionName": {"Ref": "Fn"},
                 "Action": "lambda:InvokeFunction",
                 "Principal": "apigateway.amazonaws.com",
-                "SourceArn": {"Fn::Sub": "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*"},
+                "SourceArn": {
+                    "Fn::Sub": "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*"
+                },
             },
         },
     }
 
 
-def rest_api(method: dict[str, Any], *, deployment: dict[str, Any] | None = None, extra=None) -> dict[str, Any]:
+def rest_api(
+    method: dict[str, Any], *, deployment: dict[str, Any] | None = None, extra=None
+) -> dict[str, Any]:
     resources: dict[str, Any] = {
         "Api": {
             "Type": "AWS::ApiGateway::RestApi",
@@ -93,7 +97,9 @@ MOCK = {
     "Integration": {
         "Type": "MOCK",
         "RequestTemplates": {"application/json": '{"statusCode": 200}'},
-        "IntegrationResponses": [{"StatusCode": 200, "ResponseTemplates": {"application/json": '{"mock": 1}'}}],
+        "IntegrationResponses": [
+            {"StatusCode": 200, "ResponseTemplates": {"application/json": '{"mock": 1}'}}
+        ],
     },
     "MethodResponses": [{"StatusCode": 200}],
 }
@@ -126,7 +132,10 @@ def url(api_id: str, stage: str = "prod", path: str = "items") -> str:
 
 def events(name: str) -> list[tuple[str, str, str]]:
     found = boto3.client("cloudformation").describe_stack_events(StackName=name)["StackEvents"]
-    return [(e["LogicalResourceId"], e["ResourceStatus"], e.get("ResourceStatusReason") or "") for e in reversed(found)]
+    return [
+        (e["LogicalResourceId"], e["ResourceStatus"], e.get("ResourceStatusReason") or "")
+        for e in reversed(found)
+    ]
 
 
 # ------------------------------------------------------------------------ templates → answers
@@ -168,7 +177,12 @@ def test_stage_description_settings_reach_the_stage() -> None:
                 "CachingEnabled": True,
                 "CacheTtlInSeconds": 60,
                 "MethodSettings": [
-                    {"ResourcePath": "/~1items", "HttpMethod": "GET", "ThrottlingRateLimit": 5, "ThrottlingBurstLimit": 2}
+                    {
+                        "ResourcePath": "/~1items",
+                        "HttpMethod": "GET",
+                        "ThrottlingRateLimit": 5,
+                        "ThrottlingBurstLimit": 2,
+                    }
                 ],
             },
         },
@@ -200,28 +214,45 @@ def test_stage_description_variables_tracing_and_canary() -> None:
 
 def test_usage_plan_key_and_per_method_throttle() -> None:
     extra = {
-        "Key": {"Type": "AWS::ApiGateway::ApiKey", "DependsOn": "Deployment", "Properties": {"Enabled": True}},
+        "Key": {
+            "Type": "AWS::ApiGateway::ApiKey",
+            "DependsOn": "Deployment",
+            "Properties": {"Enabled": True},
+        },
         "Plan": {
             "Type": "AWS::ApiGateway::UsagePlan",
             "DependsOn": "Deployment",
             "Properties": {
                 "ApiStages": [
-                    {"ApiId": {"Ref": "Api"}, "Stage": "prod", "Throttle": {"/items/GET": {"RateLimit": 1, "BurstLimit": 1}}}
+                    {
+                        "ApiId": {"Ref": "Api"},
+                        "Stage": "prod",
+                        "Throttle": {"/items/GET": {"RateLimit": 1, "BurstLimit": 1}},
+                    }
                 ],
                 "Quota": {"Limit": 100, "Period": "DAY"},
             },
         },
         "PlanKey": {
             "Type": "AWS::ApiGateway::UsagePlanKey",
-            "Properties": {"KeyId": {"Ref": "Key"}, "KeyType": "API_KEY", "UsagePlanId": {"Ref": "Plan"}},
+            "Properties": {
+                "KeyId": {"Ref": "Key"},
+                "KeyType": "API_KEY",
+                "UsagePlanId": {"Ref": "Plan"},
+            },
         },
     }
     template = rest_api({**MOCK, "ApiKeyRequired": True}, extra=extra)
     template["Outputs"]["Key"] = {"Value": {"Ref": "Key"}}
     stack = create(template)
     assert stack["StackStatus"] == "CREATE_COMPLETE", events("s")
-    key = boto3.client("apigateway").get_api_key(apiKey=out(stack, "Key"), includeValue=True)["value"]
-    statuses = [requests.get(url(out(stack, "ApiId")), headers={"x-api-key": key}).status_code for _ in range(2)]
+    key = boto3.client("apigateway").get_api_key(apiKey=out(stack, "Key"), includeValue=True)[
+        "value"
+    ]
+    statuses = [
+        requests.get(url(out(stack, "ApiId")), headers={"x-api-key": key}).status_code
+        for _ in range(2)
+    ]
     assert statuses == [200, 429]
 
 
@@ -237,15 +268,26 @@ def test_validator_model_and_gateway_response() -> None:
                 "RestApiId": {"Ref": "Api"},
                 "ResponseType": "BAD_REQUEST_PARAMETERS",
                 "StatusCode": "422",
-                "ResponseTemplates": {"application/json": '{"why": "$context.error.validationErrorString"}'},
+                "ResponseTemplates": {
+                    "application/json": '{"why": "$context.error.validationErrorString"}'
+                },
             },
         },
         "Schema": {
             "Type": "AWS::ApiGateway::Model",
-            "Properties": {"RestApiId": {"Ref": "Api"}, "Name": "Item", "ContentType": "application/json", "Schema": {"type": "object"}},
+            "Properties": {
+                "RestApiId": {"Ref": "Api"},
+                "Name": "Item",
+                "ContentType": "application/json",
+                "Schema": {"type": "object"},
+            },
         },
     }
-    method = {**MOCK, "RequestParameters": {"method.request.querystring.q": True}, "RequestValidatorId": {"Ref": "Validator"}}
+    method = {
+        **MOCK,
+        "RequestParameters": {"method.request.querystring.q": True},
+        "RequestValidatorId": {"Ref": "Validator"},
+    }
     deployment = {
         "Type": "AWS::ApiGateway::Deployment",
         "DependsOn": ["Method", "Missing"],
@@ -256,17 +298,24 @@ def test_validator_model_and_gateway_response() -> None:
     api_id = out(stack, "ApiId")
     assert requests.get(url(api_id)).status_code == 422
     assert requests.get(url(api_id) + "?q=1").status_code == 200
-    assert boto3.client("apigateway").get_model(restApiId=api_id, modelName="Item")["name"] == "Item"
+    assert (
+        boto3.client("apigateway").get_model(restApiId=api_id, modelName="Item")["name"] == "Item"
+    )
 
 
 # ------------------------------------------------------------------------ stack behaviour
 
 
 def test_a_deployment_without_depends_on_fails_and_the_stack_rolls_back() -> None:
-    deployment = {"Type": "AWS::ApiGateway::Deployment", "Properties": {"RestApiId": {"Ref": "Api"}, "StageName": "prod"}}
+    deployment = {
+        "Type": "AWS::ApiGateway::Deployment",
+        "Properties": {"RestApiId": {"Ref": "Api"}, "StageName": "prod"},
+    }
     stack = create(rest_api(MOCK, deployment=deployment))
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
-    assert stack["StackStatusReason"].startswith("The following resource(s) failed to create: [Deployment].")
+    assert stack["StackStatusReason"].startswith(
+        "The following resource(s) failed to create: [Deployment]."
+    )
     failed = [e for e in events("s") if e[1] == "CREATE_FAILED"]
     assert failed[0][0] == "Deployment"
     assert "The REST API doesn't contain any methods" in failed[0][2]
@@ -275,7 +324,10 @@ def test_a_deployment_without_depends_on_fails_and_the_stack_rolls_back() -> Non
 
 
 def test_on_failure_do_nothing_keeps_what_was_made() -> None:
-    deployment = {"Type": "AWS::ApiGateway::Deployment", "Properties": {"RestApiId": {"Ref": "Api"}}}
+    deployment = {
+        "Type": "AWS::ApiGateway::Deployment",
+        "Properties": {"RestApiId": {"Ref": "Api"}},
+    }
     stack = create(rest_api(MOCK, deployment=deployment), OnFailure="DO_NOTHING")
     assert stack["StackStatus"] == "CREATE_FAILED"
     assert len(boto3.client("apigateway").get_rest_apis()["items"]) == 1
@@ -284,12 +336,28 @@ def test_on_failure_do_nothing_keeps_what_was_made() -> None:
 @pytest.mark.parametrize(
     ("properties", "message"),
     [
-        ({"RestApiId": {"Ref": "Api"}, "StageName": "prod", "CacheClusterEnabled": True}, "#: extraneous key [CacheClusterEnabled] is not permitted"),
-        ({"RestApiId": {"Ref": "Api"}, "StageName": "prod", "StageDescription": "Production stage"}, "#/StageDescription: expected type: JSONObject, found: String"),
+        (
+            {"RestApiId": {"Ref": "Api"}, "StageName": "prod", "CacheClusterEnabled": True},
+            "#: extraneous key [CacheClusterEnabled] is not permitted",
+        ),
+        (
+            {
+                "RestApiId": {"Ref": "Api"},
+                "StageName": "prod",
+                "StageDescription": "Production stage",
+            },
+            "#/StageDescription: expected type: JSONObject, found: String",
+        ),
     ],
 )
-def test_properties_outside_the_schema_fail_as_cloudformation_says(properties: dict[str, Any], message: str) -> None:
-    deployment = {"Type": "AWS::ApiGateway::Deployment", "DependsOn": "Method", "Properties": properties}
+def test_properties_outside_the_schema_fail_as_cloudformation_says(
+    properties: dict[str, Any], message: str
+) -> None:
+    deployment = {
+        "Type": "AWS::ApiGateway::Deployment",
+        "DependsOn": "Method",
+        "Properties": properties,
+    }
     stack = create(rest_api(MOCK, deployment=deployment))
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
     reason = next(e[2] for e in events("s") if e[1] == "CREATE_FAILED")
@@ -304,10 +372,16 @@ def test_the_deployment_update_trap() -> None:
     api_id = out(stack, "ApiId")
     assert requests.get(url(api_id)).text == "lambda"
 
-    template["Resources"]["Method"]["Properties"] = {"RestApiId": {"Ref": "Api"}, "ResourceId": {"Ref": "Items"}, **MOCK}
+    template["Resources"]["Method"]["Properties"] = {
+        "RestApiId": {"Ref": "Api"},
+        "ResourceId": {"Ref": "Items"},
+        **MOCK,
+    }
     cf.update_stack(StackName="s", TemplateBody=json.dumps(template))
     assert cf.describe_stacks(StackName="s")["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
-    method = boto3.client("apigateway").get_method(restApiId=api_id, resourceId=_items(api_id), httpMethod="GET")
+    method = boto3.client("apigateway").get_method(
+        restApiId=api_id, resourceId=_items(api_id), httpMethod="GET"
+    )
     assert method["methodIntegration"]["type"] == "MOCK"
     assert requests.get(url(api_id)).text == "lambda"  # the stage still serves the old snapshot
 
@@ -318,7 +392,7 @@ def test_the_deployment_update_trap() -> None:
     assert len(deployments) == 1  # the old one was deleted in the clean-up phase
     assert ("Deployment", "DELETE_COMPLETE", "") in events("s")
 
-    with pytest.raises(cf.exceptions.ClientError, match="No updates are to be performed."):
+    with pytest.raises(cf.exceptions.ClientError, match="No updates are to be performed."):  # noqa: RUF043
         cf.update_stack(StackName="s", TemplateBody=json.dumps(template))
 
 
@@ -335,7 +409,10 @@ def test_a_create_only_change_replaces_the_resource() -> None:
     template["Resources"]["Items"]["Properties"]["PathPart"] = "things"
     template["Resources"]["Deployment2"] = template["Resources"].pop("Deployment")
     cf.update_stack(StackName="s", TemplateBody=json.dumps(template))
-    paths = {r["path"]: r["id"] for r in boto3.client("apigateway").get_resources(restApiId=api_id)["items"]}
+    paths = {
+        r["path"]: r["id"]
+        for r in boto3.client("apigateway").get_resources(restApiId=api_id)["items"]
+    }
     assert "/things" in paths and "/items" not in paths and paths["/things"] != old
     assert requests.get(url(api_id, path="things")).status_code == 200
 
@@ -350,7 +427,10 @@ def test_deleting_the_stack_deletes_the_api_and_the_data_plane_stops_answering()
     assert boto3.client("lambda").list_functions()["Functions"] == []
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(url(api_id))
-    assert cf.describe_stacks(StackName=stack["StackId"])["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+    assert (
+        cf.describe_stacks(StackName=stack["StackId"])["Stacks"][0]["StackStatus"]
+        == "DELETE_COMPLETE"
+    )
 
 
 # ------------------------------------------------------------------------ ApiGatewayV2 and SAM
@@ -360,12 +440,47 @@ def test_http_api_quick_create_and_websocket_api() -> None:
     template = {
         "Resources": {
             **role_and_function(),
-            "Api": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"Name": "q", "ProtocolType": "HTTP", "Target": {"Fn::GetAtt": ["Fn", "Arn"]}}},
-            "Ws": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"Name": "w", "ProtocolType": "WEBSOCKET", "RouteSelectionExpression": "$request.body.action"}},
-            "WsIntegration": {"Type": "AWS::ApiGatewayV2::Integration", "Properties": {"ApiId": {"Ref": "Ws"}, "IntegrationType": "MOCK"}},
-            "WsRoute": {"Type": "AWS::ApiGatewayV2::Route", "Properties": {"ApiId": {"Ref": "Ws"}, "RouteKey": "$connect", "Target": {"Fn::Sub": "integrations/${WsIntegration}"}}},
-            "WsDeployment": {"Type": "AWS::ApiGatewayV2::Deployment", "DependsOn": "WsRoute", "Properties": {"ApiId": {"Ref": "Ws"}}},
-            "WsStage": {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "Ws"}, "StageName": "prod", "DeploymentId": {"Ref": "WsDeployment"}}},
+            "Api": {
+                "Type": "AWS::ApiGatewayV2::Api",
+                "Properties": {
+                    "Name": "q",
+                    "ProtocolType": "HTTP",
+                    "Target": {"Fn::GetAtt": ["Fn", "Arn"]},
+                },
+            },
+            "Ws": {
+                "Type": "AWS::ApiGatewayV2::Api",
+                "Properties": {
+                    "Name": "w",
+                    "ProtocolType": "WEBSOCKET",
+                    "RouteSelectionExpression": "$request.body.action",
+                },
+            },
+            "WsIntegration": {
+                "Type": "AWS::ApiGatewayV2::Integration",
+                "Properties": {"ApiId": {"Ref": "Ws"}, "IntegrationType": "MOCK"},
+            },
+            "WsRoute": {
+                "Type": "AWS::ApiGatewayV2::Route",
+                "Properties": {
+                    "ApiId": {"Ref": "Ws"},
+                    "RouteKey": "$connect",
+                    "Target": {"Fn::Sub": "integrations/${WsIntegration}"},
+                },
+            },
+            "WsDeployment": {
+                "Type": "AWS::ApiGatewayV2::Deployment",
+                "DependsOn": "WsRoute",
+                "Properties": {"ApiId": {"Ref": "Ws"}},
+            },
+            "WsStage": {
+                "Type": "AWS::ApiGatewayV2::Stage",
+                "Properties": {
+                    "ApiId": {"Ref": "Ws"},
+                    "StageName": "prod",
+                    "DeploymentId": {"Ref": "WsDeployment"},
+                },
+            },
         },
         "Outputs": {
             "Endpoint": {"Value": {"Fn::GetAtt": ["Api", "ApiEndpoint"]}},
@@ -404,10 +519,19 @@ Outputs:
 
 def test_sam_template_expands_and_answers() -> None:
     cf = boto3.client("cloudformation")
-    cf.create_stack(StackName="sam", TemplateBody=SAM, Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+    cf.create_stack(
+        StackName="sam", TemplateBody=SAM, Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+    )
     stack = cf.describe_stacks(StackName="sam")["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE", events("sam")
     assert requests.get(out(stack, "Url")).text == "sam"
-    types = {r["ResourceType"] for r in cf.list_stack_resources(StackName="sam")["StackResourceSummaries"]}
-    assert {"AWS::ApiGateway::RestApi", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage"} <= types
+    types = {
+        r["ResourceType"]
+        for r in cf.list_stack_resources(StackName="sam")["StackResourceSummaries"]
+    }
+    assert {
+        "AWS::ApiGateway::RestApi",
+        "AWS::ApiGateway::Deployment",
+        "AWS::ApiGateway::Stage",
+    } <= types
     assert "Transform" in yaml.safe_load(SAM.replace("!Sub", ""))
