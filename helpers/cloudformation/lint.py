@@ -31,8 +31,10 @@ def _lint_text(text: str, regions: tuple[str, ...]) -> list[Any]:
 
 
 def lint(template: str | Path, regions: tuple[str, ...] = REGIONS) -> list[Any]:
-    """Print the findings as the ``cfn-lint`` command does; return them."""
-    matches = findings(template, regions)
+    """Print the findings as the ``cfn-lint`` command does (in file order); return them."""
+    matches = sorted(
+        findings(template, regions), key=lambda m: (m.linenumber, m.columnnumber, m.rule.id, m.message)
+    )
     for match in matches:
         where = match.filename or "template"
         print(f"{match.rule.id} {match.message}\n{where}:{match.linenumber}:{match.columnnumber}\n")
