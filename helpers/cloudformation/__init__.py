@@ -65,7 +65,6 @@ def install() -> None:
     CloudFormationResponse.create_stack = stacks.remember_options(
         CloudFormationResponse.create_stack
     )
-    _deployments_in_use()
     _installed = True
 
 
@@ -88,29 +87,3 @@ def install_on_first_use() -> None:
 
     get_backend.apigw_lab_cloudformation = True  # type: ignore[attr-defined]
     backends.get_backend = get_backend  # type: ignore[assignment]
-
-
-def _deployments_in_use() -> None:
-    """``delete_deployment`` is refused while a stage points at the deployment (its
-    ``deploymentId`` or its canary's), and only then [doc: API DeleteDeployment]. moto
-    refuses whenever the stage the deployment was *created* with still exists, so the old
-    deployment of a stack whose Deployment got a new logical id could never be deleted.
-    (A fix for boto3 users too: the releases branch may own it at merge.)"""
-    from moto.apigateway.exceptions import StageStillActive
-    from moto.apigateway.models import RestAPI
-
-    if getattr(RestAPI.delete_deployment, "apigw_lab", False):
-        return
-    original = RestAPI.delete_deployment
-
-    def delete_deployment(self: Any, deployment_id: str) -> Any:
-        if deployment_id not in self.deployments:
-            return original(self, deployment_id)  # moto's NotFound
-        for stage in self.stages.values():
-            canary = getattr(stage, "canary_settings", None) or {}
-            if deployment_id in (stage.deployment_id, canary.get("deploymentId")):
-                raise StageStillActive()
-        return self.deployments.pop(deployment_id)
-
-    delete_deployment.apigw_lab = True  # type: ignore[attr-defined]
-    RestAPI.delete_deployment = delete_deployment

@@ -83,7 +83,7 @@ def install() -> None:
     from moto.logs.models import LogsBackend
 
     from .. import cloudformation
-    from . import moto_v2
+    from . import moto_deployments, moto_gateway_responses, moto_v2
 
     IAMBackend._init_aws_policies = _course_managed_policies
 
@@ -110,6 +110,8 @@ def install() -> None:
     _update_method()
     _stage_settings()
     _usage_plans()
+    moto_deployments.install()  # delete_deployment refused only while a stage uses it
+    moto_gateway_responses.install()  # update_gateway_response; a type's default answers get
     moto_v2.install()  # apigatewayv2 deployments, update_stage, quick create, auto-deploy
     cloudformation.install_on_first_use()  # AWS::ApiGateway*/SAM templates, stack events, rollback
 
