@@ -2,7 +2,8 @@
 
 :func:`install` (called once by :func:`helpers.gateway.moto_hooks.install`) registers the
 ``AWS::ApiGateway::*`` and ``AWS::ApiGatewayV2::*`` resource models of :mod:`.rest` and
-:mod:`.v2` with moto's CloudFormation (replacing moto's four REST models, which lose
+:mod:`.v2` (and the Cognito user pool and client of :mod:`.cognito`, which authorizers
+name) with moto's CloudFormation (replacing moto's four REST models, which lose
 ``EndpointConfiguration`` and fail on a MOCK method), runs stacks the way CloudFormation
 does (:mod:`.stacks`: order, resource events, rollback, updates, deletion), and expands SAM
 templates with AWS's translator (:mod:`.sam`). :mod:`.lint` runs cfn-lint on a template.
@@ -28,9 +29,9 @@ def install() -> None:
     from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Stack
     from moto.cloudformation.responses import CloudFormationResponse
 
-    from . import rest, sam, stacks, v2
+    from . import cognito, rest, sam, stacks, v2
 
-    ours = {model.TYPE: model for model in (*rest.MODELS, *v2.MODELS)}
+    ours = {model.TYPE: model for model in (*rest.MODELS, *v2.MODELS, *cognito.MODELS)}
     original_map = parsing.get_model_map
 
     def get_model_map() -> dict[str, Any]:
