@@ -53,6 +53,7 @@ def driver() -> Any:
         from awscli.clidriver import create_clidriver
 
         made = create_clidriver()
+        _share_loaded_models(made.session)
         from .lab import _current
 
         if _current is not None and _current.target == "moto":
@@ -63,6 +64,21 @@ def driver() -> Any:
             _tag_cli_creates(made.session, _current.scope)
         _driver = made
     return _driver
+
+
+def _share_loaded_models(session: Any) -> None:
+    """The CLI's data loader remembers what boto3's has read (service models, endpoints)
+    and boto3's what the CLI's reads, instead of parsing each model a second time.
+
+    The two loaders differ only in that the CLI's also searches ``awscli/data`` (which holds
+    nothing but the CLI's own ``cli.json``), so every answer they share is the same."""
+    import boto3
+
+    mine = session.get_component("data_loader")
+    theirs = boto3._get_default_session()._session.get_component("data_loader")
+    if mine is not theirs and isinstance(getattr(theirs, "_cache", None), dict):
+        theirs._cache.update(getattr(mine, "_cache", {}))
+        mine._cache = theirs._cache
 
 
 def _tag_cli_creates(session: Any, scope: str) -> None:

@@ -34,6 +34,22 @@ TAGGED_CREATES: dict[tuple[str, str], tuple[str, str]] = {
     ("cloudformation", "CreateStack"): ("Tags", "list"),
 }
 
+#: the service part of botocore's event names (``service_id.hyphenize()``), so that tagging
+#: needs no service model loaded (a service missing here is looked up in its model)
+EVENT_SERVICE_IDS = {
+    "apigateway": "api-gateway",
+    "apigatewayv2": "apigatewayv2",
+    "lambda": "lambda",
+    "iam": "iam",
+    "logs": "cloudwatch-logs",
+    "dynamodb": "dynamodb",
+    "sqs": "sqs",
+    "sns": "sns",
+    "stepfunctions": "sfn",
+    "cognito-idp": "cognito-identity-provider",
+    "cloudformation": "cloudformation",
+}
+
 
 def _adder(param: str, shape: str, value: str) -> Callable[..., None]:
     def add(params: dict[str, Any], **_: Any) -> None:
@@ -52,7 +68,9 @@ def install_tagging(session: boto3.session.Session, value: str) -> None:
     """Register the tag adders on ``session`` (idempotent per session)."""
     events = session.events
     for (service, operation), (param, shape) in TAGGED_CREATES.items():
-        service_id = session._session.get_service_model(service).service_id.hyphenize()  # type: ignore[attr-defined]
+        service_id = EVENT_SERVICE_IDS.get(service) or session._session.get_service_model(  # type: ignore[attr-defined]
+            service
+        ).service_id.hyphenize()
         event = f"provide-client-params.{service_id}.{operation}"
         unique_id = f"apigw-lab-tag-{service}-{operation}"
         events.unregister(event, unique_id=unique_id)

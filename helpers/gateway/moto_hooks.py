@@ -82,8 +82,10 @@ def install() -> None:
     from moto.iam.models import IAMBackend
     from moto.logs.models import LogsBackend
 
-    from .. import cloudformation
+    from .. import cloudformation, service_data
     from . import moto_deployments, moto_gateway_responses, moto_v2
+
+    service_data.install()  # region lists and moto's model loader: read once per process
 
     IAMBackend._init_aws_policies = _course_managed_policies
 

@@ -1,7 +1,8 @@
 """``update_gateway_response`` (moto has none) with the documented patch paths, through
 boto3 and the AWS CLI as seed 000 writes it, and the data plane answering with the result
 after the next deployment; ``get_gateway_response`` of a type never customised answers its
-default; ``delete_deployment`` is refused only while a stage points at the deployment."""
+default; ``delete_deployment`` is refused only while a stage points at the deployment, and
+``create_deployment`` of a method without integration is a BadRequestException."""
 
 from __future__ import annotations
 
@@ -152,3 +153,15 @@ def test_an_old_deployment_can_be_deleted_once_no_stage_points_at_it(kit: Any) -
     left = [d["id"] for d in kit.apigw.get_deployments(restApiId=api.api_id)["items"]]
     assert first not in left and len(left) == 1
     assert requests.get(api.url("/hello")).text == "ok"
+
+
+def test_a_deployment_of_a_method_without_integration_is_a_bad_request(kit: Any) -> None:
+    api_id = kit.rest_api()
+    root = kit.resource(api_id, "/")
+    kit.apigw.put_method(
+        restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE"
+    )
+    with pytest.raises(ClientError) as caught:
+        kit.deploy(api_id)
+    assert caught.value.response["Error"]["Code"] == "BadRequestException"
+    assert caught.value.response["Error"]["Message"] == "No integration defined for method"
