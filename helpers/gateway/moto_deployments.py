@@ -7,8 +7,14 @@ whenever the stage the deployment was *created* with still exists, even after th
 was re-pointed at a newer deployment, so an old deployment could never be deleted (and a
 stack whose Deployment got a new logical id could not clean up the old one).
 
+``create_deployment`` of an API whose method has no integration is a
+``BadRequestException`` ("No integration defined for method"), as AWS answers it; moto
+raised a ``NotFoundException`` (and CloudFormation's event then named the wrong handler
+error code).
+
 Installed at start-up by :func:`helpers.gateway.moto_hooks.install`. (The releases branch
-carries the same rule in its stage and deployment fixes; either copy may stay.)
+carries the same ``delete_deployment`` rule in its stage and deployment fixes; either copy
+may stay.)
 """
 
 from __future__ import annotations
@@ -16,9 +22,28 @@ from __future__ import annotations
 from typing import Any
 
 
+def _no_integration_is_a_bad_request() -> None:
+    import moto.apigateway.exceptions as exceptions
+    import moto.apigateway.models as models
+
+    if getattr(exceptions.NoIntegrationDefined, "apigw_lab", False):
+        return
+
+    class NoIntegrationDefined(exceptions.BadRequestException):
+        apigw_lab = True
+
+        def __init__(self) -> None:
+            super().__init__("No integration defined for method")
+
+    exceptions.NoIntegrationDefined = NoIntegrationDefined  # type: ignore[misc]
+    models.NoIntegrationDefined = NoIntegrationDefined  # type: ignore[attr-defined,misc]
+
+
 def install() -> None:
     from moto.apigateway.exceptions import StageStillActive
     from moto.apigateway.models import RestAPI
+
+    _no_integration_is_a_bad_request()
 
     if getattr(RestAPI.delete_deployment, "apigw_lab", False):
         return
