@@ -1157,3 +1157,35 @@ def test_custom_domain_names_answer_through_their_mappings() -> None:
     answer = requests.get("https://api.example.com/shop")
     assert (answer.status_code, answer.json()) == (200, {"via": "domain"})
     assert requests.get("https://api.example.com/other").status_code == 403
+
+
+def test_a_usage_plan_made_before_its_stage_fails_as_on_aws() -> None:
+    """No DependsOn, the stage written as a literal name: CloudFormation creates the plan as
+    soon as the API exists, before the Stage resource, and API Gateway refuses it."""
+    resources = """
+  Stage:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: !Ref Api
+      StageName: v1
+      DeploymentId: !Ref Deployment
+  Plan:
+    Type: AWS::ApiGateway::UsagePlan
+    Properties:
+      ApiStages:
+        - ApiId: !Ref Api
+          Stage: v1
+"""
+    cf = boto3.client("cloudformation")
+    cf.create_stack(
+        StackName="y", TemplateBody=rest_yaml("", resources), Capabilities=["CAPABILITY_IAM"]
+    )
+    stack = cf.describe_stacks(StackName="y")["Stacks"][0]
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    failed = next(e for e in events("y") if e[1] == "CREATE_FAILED")
+    assert failed[0] == "Plan"
+    assert "Invalid API Stage {api: " in failed[2] and "stage: v1}" in failed[2]
+
+    fixed = rest_yaml("", resources.replace("Stage: v1\n", "Stage: !Ref Stage\n"))
+    cf.delete_stack(StackName="y")
+    create_yaml(fixed)  # a Ref to the Stage orders the plan after it
