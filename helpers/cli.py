@@ -339,8 +339,12 @@ def aws(line: str, cell: str | None = None) -> None:
 
 
 def load_ipython_extension(ip: Any) -> None:
-    """``%load_ext helpers.cli`` (``helpers.connect()`` does it in an IPython kernel)."""
+    """``%load_ext helpers.cli`` (``helpers.connect()`` does it in an IPython kernel): the
+    ``%%aws`` cells, and the ``%%template`` cells of :mod:`helpers.cloudformation.fragments`."""
     ip.register_magic_function(aws, magic_kind="line_cell", magic_name="aws")
+    from .cloudformation.fragments import template_magic
+
+    ip.register_magic_function(template_magic, magic_kind="cell", magic_name="template")
 
 
 def register_magic() -> None:

@@ -18,7 +18,9 @@ show on AWS.
 - :mod:`.lab04`: ``check_lab04`` (the ``weather-api`` in two tiers: usage plans, API keys,
   throttles and quotas);
 - :mod:`.lab05`: ``check_lab05`` (a ``sendPrivate`` route on the WebSocket chat
-  ``ChatAPI``: real WebSocket clients, the @connections API, GoneException).
+  ``ChatAPI``: real WebSocket clients, the @connections API, GoneException);
+- :mod:`.lab07`: ``check_lab07`` (the ``orders`` API written as a CloudFormation template:
+  the check deploys the stack, calls the API, reads the stack's events).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .lab02 import check_lab02
 from .lab03 import check_lab03
 from .lab04 import check_lab04
 from .lab05 import check_lab05
+from .lab07 import check_lab07
 
 __all__ = [
     "CHECKS",
@@ -41,6 +44,7 @@ __all__ = [
     "check_lab03",
     "check_lab04",
     "check_lab05",
+    "check_lab07",
     "describe",
 ]
 
@@ -51,4 +55,5 @@ CHECKS: dict[str, Callable[..., None]] = {
     "03-tenant-gate": check_lab03,
     "04-pricing-tiers": check_lab04,
     "05-private-messages": check_lab05,
+    "07-orders-template": check_lab07,
 }

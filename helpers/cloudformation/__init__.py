@@ -14,9 +14,19 @@ from __future__ import annotations
 from typing import Any
 
 from .display import events, outputs, show_events, wait
+from .fragments import Template
 from .lint import lint
 
-__all__ = ["events", "install", "install_on_first_use", "lint", "outputs", "show_events", "wait"]
+__all__ = [
+    "Template",
+    "events",
+    "install",
+    "install_on_first_use",
+    "lint",
+    "outputs",
+    "show_events",
+    "wait",
+]
 
 _installed = False
 

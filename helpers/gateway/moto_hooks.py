@@ -83,7 +83,13 @@ def install() -> None:
     from moto.logs.models import LogsBackend
 
     from .. import cloudformation, service_data
-    from . import moto_deployments, moto_gateway_responses, moto_usage_plan_stages, moto_v2
+    from . import (
+        moto_deployments,
+        moto_gateway_responses,
+        moto_update_calls,
+        moto_usage_plan_stages,
+        moto_v2,
+    )
 
     service_data.install()  # region lists and moto's model loader: read once per process
 
@@ -115,6 +121,7 @@ def install() -> None:
     moto_deployments.install()  # delete_deployment refused only while a stage uses it
     moto_gateway_responses.install()  # update_gateway_response; a type's default answers get
     moto_usage_plan_stages.install()  # a usage plan names API stages that exist
+    moto_update_calls.install()  # update_model, update_deployment (moto has neither)
     moto_v2.install()  # apigatewayv2 deployments, update_stage, quick create, auto-deploy
     cloudformation.install_on_first_use()  # AWS::ApiGateway*/SAM templates, stack events, rollback
 

@@ -1,8 +1,12 @@
-"""``update_gateway_response`` (moto has none) with the documented patch paths, through
+"""API calls moto lacks or answers differently from AWS, filled in helpers.
+
+``update_gateway_response`` (moto has none) with the documented patch paths, through
 boto3 and the AWS CLI as seed 000 writes it, and the data plane answering with the result
 after the next deployment; ``get_gateway_response`` of a type never customised answers its
 default; ``delete_deployment`` is refused only while a stage points at the deployment, and
-``create_deployment`` of a method without integration is a BadRequestException."""
+``create_deployment`` of a method without integration is a BadRequestException;
+``update_model`` and ``update_deployment`` (moto has neither), a changed model live with the
+next deployment."""
 
 from __future__ import annotations
 
@@ -165,3 +169,72 @@ def test_a_deployment_of_a_method_without_integration_is_a_bad_request(kit: Any)
         kit.deploy(api_id)
     assert caught.value.response["Error"]["Code"] == "BadRequestException"
     assert caught.value.response["Error"]["Message"] == "No integration defined for method"
+
+
+def test_update_model_changes_the_schema_and_the_next_deployment_validates_with_it(
+    kit: Any,
+) -> None:
+    api_id = kit.rest_api()
+    rid = kit.resource(api_id, "/orders")
+    schema = {"type": "object", "properties": {"n": {"type": "integer", "maximum": 10}}}
+    kit.apigw.create_model(
+        restApiId=api_id, name="Order", contentType="application/json", schema=json.dumps(schema)
+    )
+    validator = kit.apigw.create_request_validator(
+        restApiId=api_id, name="body", validateRequestBody=True
+    )["id"]
+    post = {"restApiId": api_id, "resourceId": rid, "httpMethod": "POST"}
+    kit.apigw.put_method(
+        **post,
+        authorizationType="NONE",
+        requestValidatorId=validator,
+        requestModels={"application/json": "Order"},
+    )
+    kit.apigw.put_integration(
+        **post, type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'}
+    )
+    kit.apigw.put_method_response(**post, statusCode="200")
+    kit.apigw.put_integration_response(**post, statusCode="200", selectionPattern="")
+    kit.deploy(api_id)
+    url = kit.url(api_id, "prod", "/orders")
+    assert requests.post(url, json={"n": 15}).status_code == 400
+
+    schema["properties"]["n"]["maximum"] = 20
+    updated = kit.apigw.update_model(
+        restApiId=api_id,
+        modelName="Order",
+        patchOperations=[
+            {"op": "replace", "path": "/schema", "value": json.dumps(schema)},
+            {"op": "replace", "path": "/description", "value": "up to 20"},
+        ],
+    )
+    assert json.loads(updated["schema"])["properties"]["n"]["maximum"] == 20
+    assert updated["description"] == "up to 20"
+    assert requests.post(url, json={"n": 15}).status_code == 400  # not live yet
+    kit.deploy(api_id)
+    assert requests.post(url, json={"n": 15}).status_code == 200
+
+    with pytest.raises(ClientError, match="Invalid model schema specified"):
+        kit.apigw.update_model(
+            restApiId=api_id,
+            modelName="Order",
+            patchOperations=[{"op": "replace", "path": "/schema", "value": "{not json"}],
+        )
+    with pytest.raises(ClientError, match="Invalid patch path '/name'"):
+        kit.apigw.update_model(
+            restApiId=api_id,
+            modelName="Order",
+            patchOperations=[{"op": "replace", "path": "/name", "value": "Other"}],
+        )
+
+
+def test_update_deployment_changes_its_description(kit: Any) -> None:
+    api = kit.proxy_api(OPEN)
+    deployment = kit.apigw.get_stage(restApiId=api.api_id, stageName="prod")["deploymentId"]
+    kit.apigw.update_deployment(
+        restApiId=api.api_id,
+        deploymentId=deployment,
+        patchOperations=[{"op": "replace", "path": "/description", "value": "first"}],
+    )
+    found = kit.apigw.get_deployment(restApiId=api.api_id, deploymentId=deployment)
+    assert found["description"] == "first"
