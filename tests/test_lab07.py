@@ -9,6 +9,7 @@ levels per step. (Generator and sync tests for every lab are in ``test_labs.py``
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -165,6 +166,28 @@ def test_the_text_of_a_template_is_accepted_too(fresh_lab: Any) -> None:
 
     fresh_lab.clock.freeze(START)
     check_lab07(fresh_lab, build().text)
+
+
+def test_on_the_aws_target_the_burst_is_left_out_and_said_so(
+    fresh_lab: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The aws code path (no emulator trace, no lab clock to move), run against moto."""
+    from helpers.checks import check_lab07
+
+    fresh_lab.clock.freeze(START)
+    aws = SimpleNamespace(
+        target="aws",
+        session=fresh_lab.session,
+        region=fresh_lab.region,
+        account_id=fresh_lab.account_id,
+        gateway=None,
+        invoke_url=fresh_lab.invoke_url,
+    )
+    check_lab07(aws, build())
+    out = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("– left out on the aws target") for line in out)
+    assert not any("orders at once" in line for line in out)
+    assert out[-1] == "All 7 checks passed: lab 07, the orders API from a template, meets the spec"
 
 
 # ---------------------------------------------------------------------------- wrong templates
