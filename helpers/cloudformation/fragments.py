@@ -176,8 +176,13 @@ class Template:
         bodies: dict[str, list[str]] = {}
         for part in self.parts.values():
             for section, inline, lines in _blocks(part):
+                if section not in SCALAR_SECTIONS and inline == "{}":
+                    continue  # an empty mapping adds nothing
                 if section in SCALAR_SECTIONS or inline:
-                    scalars[section] = inline if inline else "\n".join(_reindent(lines))
+                    # a value on the line (``'2010-09-09'``), a block scalar (``>`` and its
+                    # lines) or a value on the lines below
+                    below = "\n".join(_reindent(lines))
+                    scalars[section] = "\n".join(x for x in (inline, below) if x)
                     continue
                 body = bodies.setdefault(section, [])
                 if body:

@@ -110,3 +110,18 @@ def test_save_writes_the_text(tmp_path: Any) -> None:
     template = Template("t")
     template.put("api", API)
     assert template.save(tmp_path / "t.yaml").read_text() == template.text == str(template)
+
+
+def test_scalar_sections_keep_their_form() -> None:
+    template = Template("t")
+    template.put(
+        "head",
+        "AWSTemplateFormatVersion: '2010-09-09'\nDescription: >\n  The orders API,\n  as a stack.\n",
+    )
+    template.put("api", API)
+    template.put("empty", "Outputs: {}\n")
+    parsed = template.parsed()
+    assert parsed["AWSTemplateFormatVersion"] == "2010-09-09"
+    assert parsed["Description"] == "The orders API, as a stack.\n"
+    assert list(parsed["Outputs"]) == ["Url"]
+    assert template.text.startswith("AWSTemplateFormatVersion: '2010-09-09'\nDescription: >\n")
