@@ -345,4 +345,7 @@ def connect(target: str | None = None, *, scope: str = "course", seed: int = 0) 
                 install_tagging(_current.session, scope)
             return _current
         _current = Lab(chosen, scope, seed)
+        from .cli import register_magic
+
+        register_magic()  # %%aws cells run the AWS CLI in this process
         return _current

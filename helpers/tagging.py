@@ -34,6 +34,24 @@ TAGGED_CREATES: dict[tuple[str, str], tuple[str, str]] = {
     ("apigateway", "CreateDomainName"): ("tags", "map"),
     ("apigatewayv2", "CreateDomainName"): ("Tags", "map"),
     ("acm", "RequestCertificate"): ("Tags", "list"),
+    ("cloudformation", "CreateStack"): ("Tags", "list"),
+}
+
+#: the service part of botocore's event names (``service_id.hyphenize()``), so that tagging
+#: needs no service model loaded (a service missing here is looked up in its model)
+EVENT_SERVICE_IDS = {
+    "apigateway": "api-gateway",
+    "apigatewayv2": "apigatewayv2",
+    "lambda": "lambda",
+    "iam": "iam",
+    "logs": "cloudwatch-logs",
+    "dynamodb": "dynamodb",
+    "sqs": "sqs",
+    "sns": "sns",
+    "stepfunctions": "sfn",
+    "cognito-idp": "cognito-identity-provider",
+    "cloudformation": "cloudformation",
+    "acm": "acm",
 }
 #: Route 53 creates take no tags: the tag is added right after (ChangeTagsForResource)
 TAGGED_AFTER: dict[str, tuple[str, str]] = {
@@ -64,7 +82,9 @@ def install_tagging(session: boto3.session.Session, value: str) -> None:
     """Register the tag adders on ``session`` (idempotent per session)."""
     events = session.events
     for (service, operation), (param, shape) in TAGGED_CREATES.items():
-        service_id = session._session.get_service_model(service).service_id.hyphenize()  # type: ignore[attr-defined]
+        service_id = EVENT_SERVICE_IDS.get(service) or session._session.get_service_model(  # type: ignore[attr-defined]
+            service
+        ).service_id.hyphenize()
         event = f"provide-client-params.{service_id}.{operation}"
         unique_id = f"apigw-lab-tag-{service}-{operation}"
         events.unregister(event, unique_id=unique_id)
@@ -230,6 +250,24 @@ def _cleanup_region(
                 "NoSuchEntity",
             ):
                 raise
+
+    # stacks first: deleting a stack deletes what it made (its resources carry its tags).
+    # On moto, only once a template was used (moto's CloudFormation takes a second to load)
+    import sys
+
+    from .lab import _current
+
+    on_moto = _current is not None and _current.target == "moto"
+    used = not on_moto or "moto.cloudformation.models" in sys.modules
+    cloudformation = session.client("cloudformation", region_name=region)
+    pages = cloudformation.get_paginator("describe_stacks").paginate() if used else []
+    for page in pages:
+        for stack in page["Stacks"]:
+            if _tagged(stack.get("Tags"), value) and stack["StackStatus"] != "DELETE_COMPLETE":
+                attempt(
+                    f"stack {stack['StackName']}",
+                    lambda s=stack: cloudformation.delete_stack(StackName=s["StackId"]),
+                )
 
     apigw = session.client("apigateway", region_name=region)
     # usage plans first: AWS refuses to delete a plan that still names API stages ("Cannot

@@ -131,7 +131,11 @@ def strip_markdown(source: str, where: str = "cell") -> tuple[str, int]:
 
 
 def _assert_valid_python(text: str, where: str) -> None:
-    """The exercise cell must still parse (IPython magics and shell lines aside)."""
+    """The exercise cell must still parse (IPython magics and shell lines aside). A cell
+    magic's body is not Python (``%%template`` holds YAML, whose placeholder the magic
+    raises itself), so such a cell is left as it is."""
+    if text.lstrip().startswith("%%"):
+        return
     plain = "\n".join(
         "" if line.lstrip().startswith(("%", "!")) else line for line in text.splitlines()
     )

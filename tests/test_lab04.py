@@ -111,7 +111,7 @@ def build_weather(
             }
         plans[name] = apigateway.create_usage_plan(
             name=name,
-            apiStages=[stage],
+            apiStages=[stage] if deploy else [],  # AWS refuses a stage that does not exist
             throttle={"rateLimit": rate, "burstLimit": burst},
             quota={"limit": limit, "period": period},
         )["id"]

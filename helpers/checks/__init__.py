@@ -21,6 +21,8 @@ show on AWS.
   ``ChatAPI``: real WebSocket clients, the @connections API, GoneException);
 - :mod:`.lab06`: ``check_lab06_canary`` and ``check_lab06`` (v2 of the ``quotes-api`` as a
   canary, its metrics, promote or roll back), ``lab06_hint``.
+- :mod:`.lab07`: ``check_lab07`` (the ``orders`` API written as a CloudFormation template:
+  the check deploys the stack, calls the API, reads the stack's events).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from .lab03 import check_lab03
 from .lab04 import check_lab04
 from .lab05 import check_lab05
 from .lab06 import check_lab06, check_lab06_canary, lab06_hint
+from .lab07 import check_lab07
 
 __all__ = [
     "CHECKS",
@@ -46,6 +49,7 @@ __all__ = [
     "check_lab05",
     "check_lab06",
     "check_lab06_canary",
+    "check_lab07",
     "describe",
     "lab06_hint",
 ]
@@ -58,4 +62,5 @@ CHECKS: dict[str, Callable[..., None]] = {
     "04-pricing-tiers": check_lab04,
     "05-private-messages": check_lab05,
     "06-ship-v2-safely": check_lab06,
+    "07-orders-template": check_lab07,
 }

@@ -83,7 +83,19 @@ def install() -> None:
     from moto.iam.models import IAMBackend
     from moto.logs.models import LogsBackend
 
-    from . import moto_domains, moto_route53, moto_stages, moto_v2
+    from .. import cloudformation, service_data
+    from . import (
+        moto_deployments,
+        moto_domains,
+        moto_gateway_responses,
+        moto_route53,
+        moto_stages,
+        moto_update_calls,
+        moto_usage_plan_stages,
+        moto_v2,
+    )
+
+    service_data.install()  # region lists and moto's model loader: read once per process
 
     IAMBackend._init_aws_policies = _course_managed_policies
 
@@ -97,7 +109,12 @@ def install() -> None:
     _update_method()
     _stage_settings()
     _usage_plans()
+    moto_deployments.install()  # a method without an integration: BadRequestException
+    moto_gateway_responses.install()  # update_gateway_response; a type's default answers get
+    moto_usage_plan_stages.install()  # a usage plan names API stages that exist
+    moto_update_calls.install()  # update_model, update_deployment (moto has neither)
     moto_v2.install()  # apigatewayv2 deployments, update_stage, quick create, auto-deploy
+    cloudformation.install_on_first_use()  # AWS::ApiGateway*/SAM templates, stack events, rollback
 
     def flushing(method: Callable[..., Any], hooks: list[Callable[[], None]]) -> Callable[..., Any]:
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:

@@ -553,4 +553,30 @@ def install() -> None:
         # apigateway's url table (the one moto dispatches on) merged v2's at import time
         for table in (v2_urls.url_paths, v1_urls.url_paths):
             table.setdefault(pattern, ApiGatewayV2Response.dispatch)
+    _refuse_duplicate_stages()
     _installed = True
+
+
+#: CreateStage with the name of an existing stage [unc: wording]
+STAGE_EXISTS_MESSAGE = "Stage already exists"
+
+
+def _refuse_duplicate_stages() -> None:
+    """CreateStage of a name the API already has is a 409 ConflictException on AWS (e.g.
+    ``$default`` after a quick create); moto silently replaced the stage."""
+    from moto.apigatewayv2.exceptions import APIGatewayV2Error
+
+    class ConflictException(APIGatewayV2Error):
+        def __init__(self, message: str) -> None:
+            super().__init__("ConflictException", message)
+            self.code = 409
+
+    original = ApiGatewayV2Backend.create_stage
+
+    def create_stage(self: Any, api_id: str, config: dict[str, Any]) -> Any:
+        api = self.get_api(api_id)
+        if config.get("stageName") in api.stages:
+            raise ConflictException(STAGE_EXISTS_MESSAGE)
+        return original(self, api_id, config)
+
+    ApiGatewayV2Backend.create_stage = create_stage
