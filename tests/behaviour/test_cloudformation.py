@@ -195,7 +195,6 @@ def test_stage_description_settings_reach_the_stage() -> None:
     assert stage["methodSettings"]["~1items/GET"]["throttlingBurstLimit"] == 2
 
 
-@pytest.mark.skip(reason="needs the releases branch (create_deployment's variables/tracing/canary)")
 def test_stage_description_variables_tracing_and_canary() -> None:
     deployment = {
         "Type": "AWS::ApiGateway::Deployment",
@@ -974,7 +973,7 @@ Outputs:
     assert account["cloudwatchRoleArn"] == out(stack, "RoleArn")
 
 
-# --- custom domain names: the control plane here; the data plane needs the releases branch
+# --- custom domain names: the control plane, then the data plane through the mappings
 
 DOMAIN_YAML = """
 Parameters:
@@ -1131,7 +1130,7 @@ def test_custom_domain_names_and_mappings_in_the_control_plane() -> None:
     assert v2.get_domain_names()["Items"] == []
 
 
-@pytest.mark.skip(reason="needs the releases branch (custom domains in the data plane)")
+
 def test_custom_domain_names_answer_through_their_mappings() -> None:
     """The HTTP API domain's own host name (moto makes none), then calls through the REST
     API's base path mapping once a Route 53 alias record makes the name resolve."""
