@@ -29,7 +29,12 @@ LAMBDA_TRUST_POLICY = {
 }
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 MOTO_ACCOUNT = "123456789012"
+#: the region on the moto target unless APIGW_LAB_REGION names another (the committed
+#: notebook outputs are made in it)
 MOTO_REGION = "us-east-1"
+#: the environment variable that picks the region on either target (e.g. ap-northeast-1,
+#: the region the source documents use); no notebook changes
+REGION_VARIABLE = "APIGW_LAB_REGION"
 
 COST_WARNING = """\
 !! apigw-lab is using a REAL AWS account (APIGW_LAB_TARGET=aws).
@@ -71,14 +76,14 @@ class Lab:
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_SESSION_TOKEN": "testing",
-            "AWS_DEFAULT_REGION": MOTO_REGION,
+            "AWS_DEFAULT_REGION": chosen_region() or MOTO_REGION,
         }.items():
             os.environ[key] = value
         os.environ.pop("AWS_PROFILE", None)
         self._mock = mock_aws()
         self._mock.start()
         mock_random.seed(self.seed)
-        self.region = MOTO_REGION
+        self.region = chosen_region() or MOTO_REGION
         self.account_id = MOTO_ACCOUNT
         self.clock: LabClock = LabClock()
         self.ids = IdSource(self.seed)
@@ -98,15 +103,17 @@ class Lab:
         flush_logs = getattr(self.runtime, "flush_logs", None)
         moto_hooks.before_logs_read[:] = [flush_logs] if flush_logs else []
         transport.install(self._answer_in_process)
-        boto3.setup_default_session(region_name=MOTO_REGION)
+        boto3.setup_default_session(region_name=self.region)
         self.session = boto3.DEFAULT_SESSION
         install_tagging(self.session, self.scope)
 
     def _start_aws(self) -> None:
         print(COST_WARNING)
-        boto3.setup_default_session()
+        region = chosen_region()
+        boto3.setup_default_session(**({"region_name": region} if region else {}))
         self.session = boto3.DEFAULT_SESSION
-        self.region = self.session.region_name or "us-east-1"
+        self.region = self.session.region_name or MOTO_REGION
+        print(f"!! region {self.region} (choose another with {REGION_VARIABLE}=...)")
         self.account_id = ""  # looked up when needed, never printed
         self.clock = RealClock()
         self.ids = IdSource(self.seed)
@@ -236,6 +243,11 @@ class Lab:
 
     def __repr__(self) -> str:
         return f"<apigw-lab on {self.target}, region {self.region}, scope {self.scope!r}>"
+
+
+def chosen_region() -> str | None:
+    """The region a learner chose with ``APIGW_LAB_REGION`` (None: the target's default)."""
+    return (os.environ.get(REGION_VARIABLE) or "").strip() or None
 
 
 def connect(target: str | None = None, *, scope: str = "course", seed: int = 0) -> Lab:
