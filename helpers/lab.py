@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 
+from . import cognito
 from .clock import LabClock, RealClock
 from .ids import IdSource
 from .tagging import cleanup as cleanup_by_tag
@@ -93,6 +94,7 @@ class Lab:
             clock=self.clock, ids=self.ids, runtime=self.runtime, account_id=MOTO_ACCOUNT
         )
         moto_hooks.install()
+        cognito.install()
         moto_hooks.on_rest_deployment[:] = [self.gateway.snapshots.take]
         moto_hooks.on_authorizer_cache_flush[:] = [self.gateway.authorizer_cache.flush]
         moto_hooks.on_stage_cache_flush[:] = [self._flush_stage_cache]
