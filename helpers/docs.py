@@ -155,6 +155,10 @@ _OTHER_PAGES = {
         "Asynchronous invocation",
         "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html",
     ),
+    "pricing": (
+        "Amazon API Gateway pricing",
+        "https://aws.amazon.com/api-gateway/pricing/",
+    ),
     "kc:api-gateway-504-errors": (
         "How do I troubleshoot HTTP 504 errors from my API Gateway REST API? (AWS re:Post "
         "Knowledge Center)",
