@@ -147,6 +147,14 @@ _OTHER_PAGES = {
         "Viewing resource-based IAM policies in Lambda",
         "https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html",
     ),
+    "lambda:CreateFunction": (
+        "CreateFunction (AWS Lambda API Reference)",
+        "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html",
+    ),
+    "lambda:AddPermission": (
+        "AddPermission (AWS Lambda API Reference)",
+        "https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html",
+    ),
     "lambda:python-handler": (
         "Define Lambda function handler in Python",
         "https://docs.aws.amazon.com/lambda/latest/dg/python-handler.html",

@@ -78,10 +78,6 @@ class Hints:
     def _messages(self) -> Catalogue:
         return catalogue(self.name, self.lang)
 
-    @property
-    def _shared(self) -> Catalogue:
-        return catalogue("labs", self.lang)
-
     def steps(self) -> list[str]:
         return self._messages.keys("hints")
 
@@ -89,14 +85,14 @@ class Hints:
         step = str(step)
         if not 1 <= level <= LEVELS:
             raise ValueError(f"hint levels go from 1 to {LEVELS}: {level!r}")
-        entry = self._messages.hint(step)
-        shared = self._shared
+        messages = self._messages
+        entry = messages.hint(step)
         name = HINT_PARTS[level - 1]
-        heading = shared.text(f"hint_heading_{name}", step=step, level=level, levels=LEVELS)
+        heading = messages.text(f"ui.hint_heading_{name}", step=step, level=level, levels=LEVELS)
         more = (
-            shared.text(f"hint_more_{HINT_PARTS[level]}", step=step, next=level + 1)
+            messages.text(f"ui.hint_more_{HINT_PARTS[level]}", step=step, next=level + 1)
             if level < LEVELS
-            else shared.text("hint_more_check", step=step)
+            else messages.text("ui.hint_more_check", step=step)
         )
         body = code = ""
         pages: tuple[docs.Page, ...] = ()
@@ -112,10 +108,10 @@ class Hints:
     def todo(self, step: int | str) -> str:
         """What a blank step raises: its nudge, and how to get the next hint."""
         nudge = " ".join(str(self._messages.hint(str(step))["nudge"]).split())
-        return self._shared.text("todo", nudge=nudge, step=step)
+        return self._messages.text("ui.todo", nudge=nudge, step=step)
 
     def __repr__(self) -> str:
-        return self._shared.text("hints_repr", lab=self.name, steps=", ".join(self.steps()))
+        return self._messages.text("ui.hints_repr", lab=self.name, steps=", ".join(self.steps()))
 
 
 def hints(name: str, lang: str | None = None) -> Hints:

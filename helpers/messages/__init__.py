@@ -24,14 +24,14 @@ A catalogue file looks like this::
     api_id = apigateway.create_rest_api(...)["id"]
     '''
 
-    [checks.no_stage]
-    criterion = "..."
-    expected = "..."
-    got = "..."
-    hint = "..."
+    [criteria]
+    get_books = "GET /books answers 200 with a JSON list of books"
 
-    [text]
-    some_key = "a line the check prints"
+    [why]
+    no_stage = "there is no stage {stage!r}, so no URL under /{stage}/ exists"
+
+Check code asks for texts by dotted path — ``text("why.no_stage", stage="v1")`` — and
+passes values; it holds no sentences.
 """
 
 from __future__ import annotations
@@ -101,44 +101,62 @@ def fill(template: str, values: dict[str, Any]) -> str:
 
 
 class Catalogue:
-    """One lab's texts in the chosen language, falling back to English key by key."""
+    """One lab's texts in the chosen language. A text is found by a dotted path
+    (``"why.no_stage"`` is ``[why] no_stage``): first in this catalogue in the chosen
+    language, then in English, then in the same way in each fallback catalogue (every lab
+    falls back to ``labs``, the texts all labs share)."""
 
-    def __init__(self, name: str, lang: str | None = None) -> None:
+    def __init__(
+        self, name: str, lang: str | None = None, fallbacks: tuple[str, ...] = ("labs",)
+    ) -> None:
         self.name = name
         self.lang = lang or language()
+        self.fallbacks = tuple(f for f in fallbacks if f != name)
 
-    # -- raw access
-    def _section(self, section: str, key: str) -> dict[str, Any] | str | None:
-        for lang in dict.fromkeys((self.lang, DEFAULT_LANGUAGE)):
-            found = _load(lang, self.name).get(section, {}).get(str(key))
-            if found is not None:
-                return found  # type: ignore[no-any-return]
+    def _sources(self) -> list[dict[str, Any]]:
+        langs = list(dict.fromkeys((self.lang, DEFAULT_LANGUAGE)))
+        return [_load(lang, name) for name in (self.name, *self.fallbacks) for lang in langs]
+
+    def find(self, path: str) -> Any:
+        """The raw value at ``path`` (a text, or a table such as a hint), or None."""
+        for source in self._sources():
+            node: Any = source
+            for part in path.split("."):
+                if not isinstance(node, dict) or part not in node:
+                    node = None
+                    break
+                node = node[part]
+            if node is not None:
+                return node
         return None
 
-    def entry(self, section: str, key: str) -> dict[str, Any]:
-        found = self._section(section, key)
+    def entry(self, path: str) -> dict[str, Any]:
+        """The table at ``path``, its missing fields filled from the English one."""
+        found = self.find(path)
         if not isinstance(found, dict):
-            raise KeyError(f"{self.name}: no [{section}.{key}] in its message catalogue")
-        if self.lang != DEFAULT_LANGUAGE:
-            english = _load(DEFAULT_LANGUAGE, self.name).get(section, {}).get(str(key)) or {}
-            found = {**english, **found}
-        return found
+            raise KeyError(f"{self.name}: no [{path}] in its message catalogue")
+        english = Catalogue(self.name, DEFAULT_LANGUAGE, self.fallbacks).find(path)
+        return {**english, **found} if isinstance(english, dict) else found
 
     def keys(self, section: str) -> list[str]:
-        return list(_load(DEFAULT_LANGUAGE, self.name).get(section, {}))
+        """The keys of ``[section]`` in the English catalogue (the reference)."""
+        found = _load(DEFAULT_LANGUAGE, self.name).get(section, {})
+        return list(found) if isinstance(found, dict) else []
 
-    # -- texts
-    def text(self, key: str, **values: Any) -> str:
-        """A line under ``[text]``, filled with ``values``."""
-        found = self._section("text", key)
+    def text(self, path: str, /, **values: Any) -> str:
+        """The text at ``path``, filled with ``values``."""
+        found = self.find(path)
         if not isinstance(found, str):
-            raise KeyError(f"{self.name}: no text {key!r} in its message catalogue")
+            raise KeyError(f"{self.name}: no text {path!r} in its message catalogue")
         return fill(found, values).strip("\n")
 
-    def check(self, key: str, **values: Any) -> dict[str, str | None]:
-        """The parts of the check message ``[checks.<key>]``, filled with ``values``; a part
-        the catalogue leaves out (or an empty one) is None."""
-        entry = self.entry("checks", key)
+    def has(self, path: str) -> bool:
+        return self.find(path) is not None
+
+    def check(self, path: str, /, **values: Any) -> dict[str, str | None]:
+        """The parts (criterion, expected, got, hint) of the check message at ``path``,
+        filled with ``values``; a part the entry leaves out is None."""
+        entry = self.entry(path)
         return {
             part: (fill(str(entry[part]), values).strip("\n") or None) if entry.get(part) else None
             for part in CHECK_PARTS
@@ -147,9 +165,10 @@ class Catalogue:
     def hint(self, step: str | int) -> dict[str, Any]:
         """The hint of ``step``: ``nudge``, ``docs`` (with ``pages``, keys of helpers.docs)
         and ``call``."""
-        return self.entry("hints", str(step))
+        return self.entry(f"hints.{step}")
 
 
 def catalogue(name: str, lang: str | None = None) -> Catalogue:
-    """The catalogue ``name`` (``lab01``) in ``lang`` (default: :func:`language`)."""
+    """The catalogue ``name`` (``lab01``) in ``lang`` (default: :func:`language`), falling
+    back to ``labs``."""
     return Catalogue(name, lang)
