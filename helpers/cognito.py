@@ -151,9 +151,7 @@ def answer_token_request(request: Any) -> tuple[int, dict[str, str], str]:
     return 200, {"Content-Type": "application/json"}, json.dumps(answer)
 
 
-def _access_token(
-    pool: Any, client_id: str, scope: str, config: dict[str, Any]
-) -> tuple[str, int]:
+def _access_token(pool: Any, client_id: str, scope: str, config: dict[str, Any]) -> tuple[str, int]:
     from joserfc import jwt
     from moto.moto_api._internal import mock_random
 

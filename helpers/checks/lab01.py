@@ -140,13 +140,13 @@ def _why_500(api: _Api, method: str, path: str) -> tuple[str, str]:
     if name is None:
         return t.text("why.not_lambda_uri", uri=integration.get("uri")), t.text("fix.lambda_uri")
     try:
-        function_arn = api.awslambda.get_function(FunctionName=name)["Configuration"][
-            "FunctionArn"
-        ]
+        function_arn = api.awslambda.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
     except ClientError as exc:
         if error_code(exc) != "ResourceNotFoundException":
             raise
-        return t.text("why.no_function", name=name), t.text("fix.create_function", function=FUNCTION)
+        return t.text("why.no_function", name=name), t.text(
+            "fix.create_function", function=FUNCTION
+        )
     allowed, arns = invoke_permission(
         api.awslambda,
         name,
@@ -220,7 +220,9 @@ def _check_env(api: _Api, response: requests.Response) -> str:
     if found != wanted:
         variables = api.stage_variables()
         if "env" not in variables:
-            listed = ", ".join(f"{k}={v}" for k, v in variables.items()) or t.text("why.no_variables")
+            listed = ", ".join(f"{k}={v}" for k, v in variables.items()) or t.text(
+                "why.no_variables"
+            )
             why = t.text("why.no_stage_variable", stage=api.stage, variables=listed)
         else:
             why = t.text("why.wrong_stage_variable", stage=api.stage, value=variables["env"])
@@ -296,8 +298,10 @@ def check_lab01(lab: Any, api_id: Any) -> None:
     notes = json_body(
         criterion, listed, t.text("expected.notes_list"), t.text("fix.not_json", path="/notes")
     )
-    if not isinstance(notes, list) or not notes or not all(
-        isinstance(n, dict) and n.get("id") for n in notes
+    if (
+        not isinstance(notes, list)
+        or not notes
+        or not all(isinstance(n, dict) and n.get("id") for n in notes)
     ):
         fail(
             criterion,
