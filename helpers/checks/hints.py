@@ -11,13 +11,21 @@ One level at a time, each saying how to get the next; nothing is remembered betw
 so re-running a cell shows the same thing. An exercise's blank step raises
 ``NotImplementedError(hint.todo(2))``: the nudge, and how to ask for more.
 
-The texts live in the lab's message catalogue (``helpers/messages/<lang>/labNN.toml``,
-``[hints.<step>]``), the shared sentences in ``labs.toml``.
+The nudge and the documentation live in the lab's message catalogue
+(``helpers/messages/<lang>/labNN.toml``, ``[hints.<step>]``), the shared sentences in
+``labs.toml``. The call is the solution itself: the block marked ``# BEGIN SOLUTION
+hint:<step>`` in ``labs/solutions/NN-*.ipynb``, so a hint can never drift from the answer
+(a catalogue may still give ``call`` to show something else).
 """
 
 from __future__ import annotations
 
+import json
+import re
+import textwrap
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from .. import docs
 from ..messages import HINT_PARTS, Catalogue, catalogue
@@ -25,6 +33,34 @@ from ..messages import HINT_PARTS, Catalogue, catalogue
 __all__ = ["Hint", "Hints", "hints"]
 
 LEVELS = len(HINT_PARTS)
+SOLUTIONS = Path(__file__).resolve().parents[2] / "labs" / "solutions"
+_BEGIN = re.compile(r"^[ \t]*#\s*BEGIN SOLUTION\s+hint:\s*(?P<step>[A-Za-z0-9_-]+)\s*$")
+_END = re.compile(r"^[ \t]*#\s*END SOLUTION\b")
+
+
+@cache
+def solution_blocks(lab: str) -> dict[str, str]:
+    """The solution code of each step of ``lab`` ("lab01"), from its solution notebook."""
+    number = lab.removeprefix("lab")
+    found: dict[str, str] = {}
+    for path in sorted(SOLUTIONS.glob(f"{number}-*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            if cell.get("cell_type") != "code":
+                continue
+            source = cell["source"]
+            lines = ("".join(source) if isinstance(source, list) else source).splitlines()
+            step, block = None, []
+            for line in lines:
+                begin = _BEGIN.match(line)
+                if begin:
+                    step, block = begin["step"], []
+                elif step is not None and _END.match(line):
+                    found[step] = textwrap.dedent("\n".join(block)).strip("\n")
+                    step = None
+                elif step is not None:
+                    block.append(line)
+    return found
 
 
 @dataclass(frozen=True)
@@ -102,7 +138,7 @@ class Hints:
             body = str(entry.get("docs", "")).strip()
             pages = tuple(docs.page(key) for key in entry.get("pages", []))
         else:
-            code = str(entry["call"]).strip("\n")
+            code = str(entry.get("call") or solution_blocks(self.name).get(step, "")).strip("\n")
         return Hint(step, level, heading, body, pages, code, more)
 
     def todo(self, step: int | str) -> str:

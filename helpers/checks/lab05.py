@@ -408,7 +408,13 @@ def _nobody(chat: ChatApi, clients: dict[str, _Client]) -> str:
     if mine != [want]:
         wrong = next((m for m in mine if m != want), mine[0])
         what = t.text("why.nobody_more") if want in mine else difference(want, wrong)
-        _fail(chat, criterion, expected, got, (t.text("why.nobody_got", alice=alice, what=what), nobody))
+        _fail(
+            chat,
+            criterion,
+            expected,
+            got,
+            (t.text("why.nobody_got", alice=alice, what=what), nobody),
+        )
     return t.text("criteria.nobody_ok", alice=alice, dave=dave, want=json.dumps(want))
 
 

@@ -253,7 +253,13 @@ def difference(expected: dict[str, Any], got: Any) -> str:
             if value is True and got[key] in ("true", "True", 1):
                 note = t.text("why.boolean")
             parts.append(
-                t.text("why.value", key=key, got=json.dumps(got[key]), want=json.dumps(value), note=note)
+                t.text(
+                    "why.value",
+                    key=key,
+                    got=json.dumps(got[key]),
+                    want=json.dumps(value),
+                    note=note,
+                )
             )
     extra = [k for k in got if k not in expected]
     if extra:
