@@ -170,9 +170,10 @@ def test_blocks_keep_their_indentation_and_message() -> None:
 
 
 def test_a_hint_marker_takes_its_message_from_the_catalogue() -> None:
-    out, blocks = gen.strip_code("x = None\n    # BEGIN SOLUTION hint:3\n    x = 1\n    # END SOLUTION")
+    source = "if True:\n    # BEGIN SOLUTION hint:3\n    x = 1\n    # END SOLUTION"
+    out, blocks = gen.strip_code(source)
     assert blocks == 1
-    assert out == "x = None\n    # YOUR CODE HERE\n    raise NotImplementedError(hint.todo(\"3\"))"
+    assert out == 'if True:\n    # YOUR CODE HERE\n    raise NotImplementedError(hint.todo("3"))'
 
 
 def test_marker_without_message_gets_a_default() -> None:
