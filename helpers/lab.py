@@ -253,7 +253,8 @@ def chosen_region() -> str | None:
 
 
 def connect(target: str | None = None, *, scope: str = "course", seed: int = 0) -> Lab:
-    """The lab for ``target`` (``"moto"``, the default, or ``"aws"``; or ``APIGW_LAB_TARGET``).
+    """The lab for ``target`` (``"moto"``, the default, or ``"aws"``; or ``APIGW_LAB_TARGET``),
+    in the region ``APIGW_LAB_REGION`` names (default: us-east-1 on moto, the profile's on aws).
 
     Calling it again in the same process returns the same lab (with the new scope for tags).
     """
