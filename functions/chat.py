@@ -1,6 +1,7 @@
 """The chat from the course's source documents, for a WebSocket API.
 
-- ``$connect``: remember the connection in a DynamoDB table, with a TTL attribute so that a
+- ``$connect``: remember the connection in a DynamoDB table (its ``name``, and the
+  ``userId`` a global secondary index can be keyed on), with a TTL attribute so that a
   connection whose ``$disconnect`` never ran does not stay there forever;
 - ``sendMessage``: send the message to every remembered connection through the
   @connections API; a connection that is gone (``GoneException``) is deleted;
@@ -61,6 +62,9 @@ def handler(event, context):
             Item={
                 "connectionId": connection_id,
                 "name": name,
+                # the user behind the connection (here, the name they gave): a table with a
+                # UserIdIndex on it finds all of one user's connections with a query
+                "userId": name,
                 "expiresAt": int(time.time()) + CONNECTION_TTL_SECONDS,
             }
         )

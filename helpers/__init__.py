@@ -8,8 +8,10 @@
 - ``start_backend()`` → a small HTTP service on 127.0.0.1 for HTTP integrations (moto
   target); ``unused_url()`` → a URL nothing listens on.
 - ``FUNCTIONS`` → the folder of Lambda handlers the course deploys.
+- ``docs`` → the AWS documentation pages the course cites: ``docs.markdown("http-api-stages")``.
 """
 
+from . import docs
 from .backend import start_backend, unused_url
 from .display import show, show_json
 from .lab import FUNCTIONS, Lab, connect
@@ -19,6 +21,7 @@ __all__ = [
     "FUNCTIONS",
     "Lab",
     "connect",
+    "docs",
     "show",
     "show_json",
     "start_backend",

@@ -9,7 +9,17 @@ Only wall-clock readings are virtual: ``time.monotonic()`` and ``time.perf_count
 stay real, so latencies and time-outs are still measured in real time.
 
 On the aws target the service runs on real time: ``freeze`` is ignored (with a note) and
-``advance`` really waits, so a notebook runs unchanged on both targets.
+``advance`` really waits, but only up to :data:`REAL_WAIT_LIMIT_S`. A longer wait (an
+authorizer cache's five minutes, a token's hour, a WebSocket's idle timeout) is skipped
+with a note saying so, because no notebook cell may keep a learner waiting for minutes on
+a real account. A lesson that needs the time to pass asks first::
+
+    if lab.clock.can_advance(3600, "both tokens have expired: 401"):
+        lab.clock.advance(3600)
+        ...
+
+On the moto target ``can_advance`` is always true; on the aws target it is true for short
+waits and otherwise prints what would have happened and returns false.
 """
 
 from __future__ import annotations
@@ -21,6 +31,9 @@ from collections.abc import Callable
 import time_machine
 
 TimeLike = str | float | int | _dt.datetime | None
+
+#: the longest real wait a cell may cause on the aws target (seconds); longer ones are skipped
+REAL_WAIT_LIMIT_S = 30.0
 
 
 def _to_epoch(at: TimeLike) -> float:
@@ -53,6 +66,17 @@ class LabClock:
     @property
     def frozen(self) -> bool:
         return self._coordinates is not None
+
+    #: the lab clock can jump ahead at once (the moto target); a real account's cannot
+    jumps = True
+
+    def can_advance(self, seconds: float, what: str = "") -> bool:
+        """Whether moving the clock ``seconds`` ahead is instant or short enough to wait for.
+
+        Always true here (the lab clock jumps). The aws target's clock answers false for a
+        wait longer than :data:`REAL_WAIT_LIMIT_S`, after printing that the step is skipped
+        and ``what`` would have happened."""
+        return True
 
     def now(self) -> float:
         """Seconds since the epoch, as the lab sees them."""
@@ -96,17 +120,52 @@ class LabClock:
         return f"<LabClock {state} at {self.datetime().isoformat()}>"
 
 
+def duration(seconds: float) -> str:
+    """``45 s``, ``5 min``, ``1 h 30 min``: a wait as a learner reads it."""
+    seconds = round(seconds)
+    if seconds < 120:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h" + (f" {minutes} min" if minutes else "")
+
+
+def skipped_wait_note(seconds: float, what: str = "") -> str:
+    """The one note the aws target prints for a wait it skips."""
+    note = (
+        f"(aws target: skipped a wait of {duration(seconds)} — a real account runs on real "
+        f"time, and no cell waits longer than {duration(REAL_WAIT_LIMIT_S)}."
+    )
+    if what:
+        note += f" After that wait: {what}."
+    return note + " The moto target shows it in full.)"
+
+
 class RealClock(LabClock):
-    """The aws target's clock: real time only; ``advance`` waits for real."""
+    """The aws target's clock: real time only. ``advance`` waits for real up to
+    :data:`REAL_WAIT_LIMIT_S`, and skips longer waits with a note."""
+
+    jumps = False
 
     def freeze(self, at: TimeLike = None) -> float:
         print("(aws target: a real account runs on real time, so the clock is not frozen)")
         return self.now()
 
+    def can_advance(self, seconds: float, what: str = "") -> bool:
+        if seconds <= REAL_WAIT_LIMIT_S:
+            return True
+        print(skipped_wait_note(seconds, what))
+        return False
+
     def advance(self, seconds: float) -> float:
         if seconds < 0:
             raise ValueError("the lab clock only moves forward")
-        time.sleep(seconds)
+        if seconds <= REAL_WAIT_LIMIT_S:
+            time.sleep(seconds)
+        else:
+            print(skipped_wait_note(seconds))
         return self.now()
 
     def unfreeze(self) -> None:

@@ -1,10 +1,22 @@
-"""Readable, deterministic displays for notebooks."""
+"""Readable, deterministic displays for notebooks, and the course's one note on
+documented guesses (``[unc]``)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 from typing import Any
+
+#: the note that explains ``[unc]`` wherever a learner meets it: in a notebook's markdown
+#: (as a quote, ``> `` + this) before the first ``[unc]``, or printed after an output that
+#: shows one (a test holds every notebook to this)
+GUESS_NOTE = (
+    "`[unc]` marks a documented guess: AWS does not document this detail, so the emulator "
+    "does what AWS most likely does (notebook 00, *Exact, or a documented guess?*). On a "
+    "real account it may differ."
+)
+#: the same note in plain text, for printed output
+GUESS_NOTE_TEXT = GUESS_NOTE.replace("`", "").replace("*", "")
 
 #: headers every answer carries that teach nothing by default
 _QUIET = {

@@ -42,6 +42,7 @@ __all__ = [
     "messages",
     "registered",
     "same_text",
+    "set_language",
     "text",
 ]
 
@@ -55,10 +56,23 @@ I18N = ROOT / "i18n"
 _REGISTRY: dict[str, dict[str, str]] = {}
 
 
+_chosen: dict[str, str] = {}
+
+
+def set_language(lang: str | None) -> None:
+    """Choose the language for this process, whatever ``APIGW_LAB_LANG`` says (None: back
+    to the variable)."""
+    if lang:
+        _chosen["lang"] = lang
+    else:
+        _chosen.pop("lang", None)
+
+
 def language() -> str:
-    """``"ja"`` when ``APIGW_LAB_LANG`` names Japanese (``ja``, ``ja_JP``, ``ja-JP.UTF-8``),
-    else ``"en"``. Read on every call, so a test (or a learner) can switch it."""
-    value = os.environ.get(ENV, "").strip().lower()
+    """``"ja"`` when :func:`set_language` or ``APIGW_LAB_LANG`` names Japanese (``ja``,
+    ``ja_JP``, ``ja-JP.UTF-8``), else ``"en"``. Read on every call, so a test (or a learner)
+    can switch it."""
+    value = (_chosen.get("lang") or os.environ.get(ENV, "")).strip().lower()
     for lang in TRANSLATED:
         if re.match(rf"{lang}\b|{lang}[_-]", value):
             return lang

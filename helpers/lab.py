@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 
+from . import cognito
 from .clock import LabClock, RealClock
 from .ids import IdSource
 from .tagging import cleanup as cleanup_by_tag
@@ -29,7 +30,12 @@ LAMBDA_TRUST_POLICY = {
 }
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 MOTO_ACCOUNT = "123456789012"
+#: the region on the moto target unless APIGW_LAB_REGION names another (the committed
+#: notebook outputs are made in it)
 MOTO_REGION = "us-east-1"
+#: the environment variable that picks the region on either target (e.g. ap-northeast-1,
+#: the region the source documents use); no notebook changes
+REGION_VARIABLE = "APIGW_LAB_REGION"
 
 COST_WARNING = """\
 !! apigw-lab is using a REAL AWS account (APIGW_LAB_TARGET=aws).
@@ -75,14 +81,14 @@ class Lab:
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_SESSION_TOKEN": "testing",
-            "AWS_DEFAULT_REGION": MOTO_REGION,
+            "AWS_DEFAULT_REGION": chosen_region() or MOTO_REGION,
         }.items():
             os.environ[key] = value
         os.environ.pop("AWS_PROFILE", None)
         self._mock = mock_aws()
         self._mock.start()
         mock_random.seed(self.seed)
-        self.region = MOTO_REGION
+        self.region = chosen_region() or MOTO_REGION
         self.account_id = MOTO_ACCOUNT
         self.clock: LabClock = LabClock()
         self.ids = IdSource(self.seed)
@@ -92,6 +98,7 @@ class Lab:
             clock=self.clock, ids=self.ids, runtime=self.runtime, account_id=MOTO_ACCOUNT
         )
         moto_hooks.install()
+        cognito.install()
         moto_hooks.on_rest_deployment[:] = [self.gateway.snapshots.take]
         moto_hooks.on_authorizer_cache_flush[:] = [self.gateway.authorizer_cache.flush]
         moto_hooks.on_stage_cache_flush[:] = [self._flush_stage_cache]
@@ -109,15 +116,17 @@ class Lab:
         flush_logs = getattr(self.runtime, "flush_logs", None)
         moto_hooks.before_logs_read[:] = [flush_logs] if flush_logs else []
         transport.install(self._answer_in_process, self.gateway.custom_domains.claims)
-        boto3.setup_default_session(region_name=MOTO_REGION)
+        boto3.setup_default_session(region_name=self.region)
         self.session = boto3.DEFAULT_SESSION
         install_tagging(self.session, self.scope)
 
     def _start_aws(self) -> None:
         print(COST_WARNING)
-        boto3.setup_default_session()
+        region = chosen_region()
+        boto3.setup_default_session(**({"region_name": region} if region else {}))
         self.session = boto3.DEFAULT_SESSION
-        self.region = self.session.region_name or "us-east-1"
+        self.region = self.session.region_name or MOTO_REGION
+        print(f"!! region {self.region} (choose another with {REGION_VARIABLE}=...)")
         self.account_id = ""  # looked up when needed, never printed
         self.clock = RealClock()
         self.ids = IdSource(self.seed)
@@ -326,8 +335,14 @@ class Lab:
         return f"<apigw-lab on {self.target}, region {self.region}, scope {self.scope!r}>"
 
 
+def chosen_region() -> str | None:
+    """The region a learner chose with ``APIGW_LAB_REGION`` (None: the target's default)."""
+    return (os.environ.get(REGION_VARIABLE) or "").strip() or None
+
+
 def connect(target: str | None = None, *, scope: str = "course", seed: int = 0) -> Lab:
-    """The lab for ``target`` (``"moto"``, the default, or ``"aws"``; or ``APIGW_LAB_TARGET``).
+    """The lab for ``target`` (``"moto"``, the default, or ``"aws"``; or ``APIGW_LAB_TARGET``),
+    in the region ``APIGW_LAB_REGION`` names (default: us-east-1 on moto, the profile's on aws).
 
     Calling it again in the same process returns the same lab (with the new scope for tags).
     """

@@ -15,7 +15,14 @@ block's indentation)::
     raise NotImplementedError('create the REST API "bookshelf" (apigateway.create_rest_api)')
 
 The text after ``BEGIN SOLUTION`` (an optional ``:`` or ``-`` first) becomes the message,
-so "Run all" stops at the first unfinished step and says what it wants. Markdown cells may
+so "Run all" stops at the first unfinished step and says what it wants. A marker that names
+a hint instead, ``# BEGIN SOLUTION hint:2``, takes its message from the lab's message
+catalogue at run time (the step's nudge, in the learner's language)::
+
+    # YOUR CODE HERE
+    raise NotImplementedError(hint.todo(2))
+
+(the lab's setup cell defines ``hint = helpers.checks.hints("labNN")``). Markdown cells may
 hide text between ``<!-- BEGIN SOLUTION -->`` and ``<!-- END SOLUTION -->`` lines. A cell
 tagged ``solution-only`` is left out of the exercise.
 
@@ -50,6 +57,8 @@ MD_BEGIN = re.compile(r"^\s*<!--\s*BEGIN SOLUTION\b.*-->\s*$")
 MD_END = re.compile(r"^\s*<!--\s*END SOLUTION\b.*-->\s*$")
 
 DEFAULT_MESSAGE = "replace this line with your code"
+#: a marker message that names a hint step: the message comes from the lab's catalogue
+HINT_MARKER = re.compile(r"^hint:\s*(?P<step>[A-Za-z0-9_-]+)$")
 SOLUTION_ONLY_TAG = "solution-only"
 
 #: the exercise's notebook metadata: what JupyterLab writes when it opens a notebook (else
@@ -111,9 +120,11 @@ def _strip(
 def _code_placeholder(begin: re.Match[str]) -> list[str]:
     indent = begin.group("indent")
     message = begin.group("message") or DEFAULT_MESSAGE
+    step = HINT_MARKER.match(message)
+    argument = f"hint.todo({string_literal(step['step'])})" if step else string_literal(message)
     return [
         f"{indent}# YOUR CODE HERE",
-        f"{indent}raise NotImplementedError({string_literal(message)})",
+        f"{indent}raise NotImplementedError({argument})",
     ]
 
 

@@ -400,13 +400,13 @@ def test_an_unassigned_id_points_at_the_api_that_exists(fresh_lab: Any) -> None:
 
 #: what each blank step's NotImplementedError must name (the thing to build, the call to use)
 LAB02_STEPS = {
-    "Step 1": ("queue", "sqs.create_queue(", "queue_arn"),
-    "Step 2": ("role", "iam.create_role(", "apigateway.amazonaws.com", "sqs:SendMessage"),
-    "Step 3": ("create_rest_api(", "create_model(", "create_request_validator(", "api_id"),
-    "Step 4": ("POST /feedback", "put_integration(", 'type="AWS"', "selectionPattern"),
-    "Step 5": ("GET /health", "MOCK", '{"status": "ok"}'),
-    "Step 6": ("CORS", "OPTIONS", "put_gateway_response(", "DEFAULT_4XX"),
-    "Step 7": ("create_deployment(", '"v1"'),
+    "Step 1": ("queue", "sqs.create_queue", "queue_arn", "hint(1)"),
+    "Step 2": ("role", "iam.create_role", "apigateway.amazonaws.com", "sqs:SendMessage", "hint(2)"),
+    "Step 3": ("feedback", "apigateway.create_model", "validator", "api_id", "hint(3)"),
+    "Step 4": ("POST /feedback", "put_integration", "AWS integration", "hint(4)"),
+    "Step 5": ("GET /health", "MOCK", '{"status": "ok"}', "hint(5)"),
+    "Step 6": ("CORS", "OPTIONS", "DEFAULT_4XX", "hint(6)"),
+    "Step 7": ("create_deployment", '"v1"', "hint(7)"),
 }
 
 

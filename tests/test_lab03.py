@@ -503,31 +503,21 @@ def test_cleanup_deletes_tagged_user_pools_only(fresh_lab: Any) -> None:
 
 # ---------------------------------------------------------------------------- blank exercise
 
-#: what each blank step's NotImplementedError must name (the thing to build, the call to use)
+#: what each blank step's NotImplementedError must name (its nudge)
 LAB03_STEPS = {
     "Step 1": (
-        "create_user_pool(",
-        "custom:tenant",
-        "create_user_pool_client(",
+        "tenant-users",
+        "custom attribute",
+        "tenant-orders-web",
         "ADMIN_USER_PASSWORD_AUTH",
+        "hint(1)",
     ),
-    "Step 2": ("admin_create_user(", "admin_set_user_password(", "Permanent=True"),
-    "Step 3": (
-        "AUTHORIZER_SOURCE",
-        "get_user(AccessToken=",
-        'Exception("Unauthorized")',
-        "context",
-    ),
-    "Step 4": ("create_function(", "tenant-authorizer", "tenant-orders"),
-    "Step 5": (
-        "create_rest_api(",
-        "/tenants/{tenant}/orders",
-        "create_authorizer(",
-        'type="TOKEN"',
-        "CUSTOM",
-    ),
-    "Step 6": ("add_permission(", "/authorizers/", "tenant-orders"),
-    "Step 7": ("create_deployment(", '"v1"'),
+    "Step 2": ("TENANT_USERS", "admin_create_user", "admin_set_user_password", "hint(2)"),
+    "Step 3": ("AUTHORIZER_SOURCE", "get_user", 'Exception("Unauthorized")', "context", "hint(3)"),
+    "Step 4": ("lam.create_function", "tenant-authorizer", "tenant-orders", "hint(4)"),
+    "Step 5": ("tenant-orders", "/tenants/{tenant}/orders", "TOKEN authorizer", "CUSTOM", "hint(5)"),
+    "Step 6": ("lam.add_permission", "tenant-authorizer", "tenant-orders", "hint(6)"),
+    "Step 7": ("create_deployment", '"v1"', "hint(7)"),
 }
 
 

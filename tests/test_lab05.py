@@ -43,7 +43,7 @@ import os
 import time
 
 import boto3
-from boto3.dynamodb.conditions import Attr
+from boto3.dynamodb.conditions import Attr, Key
 
 table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
 
@@ -58,7 +58,7 @@ def handler(event, context):
     to, message = body.get("to", ""), body.get("message", "")
     me = table.get_item(Key={{"connectionId": request["connectionId"]}}).get("Item") or {{}}
     text = json.dumps({text})
-    rows = table.scan({select})["Items"]
+    rows = {select}["Items"]
     delivered = 0
     for row in rows:
         try:
@@ -72,15 +72,19 @@ def handler(event, context):
     return {answer}
 """
 SELECT = {
-    "name": 'FilterExpression=Attr("name").eq(to) & Attr("expiresAt").gt(int(time.time()))',
-    "everyone": "",
+    "index": (
+        'table.query(IndexName="UserIdIndex", KeyConditionExpression=Key("userId").eq(to), '
+        'FilterExpression=Attr("expiresAt").gt(int(time.time())))'
+    ),
+    "everyone": "table.scan()",
     "and the sender": (
-        'FilterExpression=Attr("name").eq(to) | Attr("connectionId").eq(request["connectionId"])'
+        'table.scan(FilterExpression=Attr("userId").eq(to) | '
+        'Attr("connectionId").eq(request["connectionId"]))'
     ),
 }
 TEXT = {
-    "spec": '{"from": me.get("name"), "to": to, "message": message, "private": True}',
-    "string": '{"from": me.get("name"), "to": to, "message": message, "private": "true"}',
+    "spec": '{"from": me.get("userId"), "to": to, "message": message, "private": True}',
+    "string": '{"from": me.get("userId"), "to": to, "message": message, "private": "true"}',
     "connection id": (
         '{"from": request["connectionId"], "to": to, "message": message, "private": True}'
     ),
@@ -105,7 +109,7 @@ ANSWER = {
 
 def private_source(
     *,
-    select: str = "name",
+    select: str = "index",
     text: str = "spec",
     on_gone: str = "delete",
     nobody: str = "post",
@@ -140,8 +144,18 @@ def build_chat(
     v2 = boto3.client("apigatewayv2", region_name=REGION)
     ddb.create_table(
         TableName="ChatConnections",
-        AttributeDefinitions=[{"AttributeName": "connectionId", "AttributeType": "S"}],
+        AttributeDefinitions=[
+            {"AttributeName": "connectionId", "AttributeType": "S"},
+            {"AttributeName": "userId", "AttributeType": "S"},
+        ],
         KeySchema=[{"AttributeName": "connectionId", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "UserIdIndex",
+                "KeySchema": [{"AttributeName": "userId", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
         BillingMode="PAY_PER_REQUEST",
     )
     role_arn = lab.execution_role("apigw-lab-05-chat")
@@ -320,7 +334,7 @@ WRONG: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
             "bob gets",
             "carol got",
             "carol got bob's private message: your function posts to every connection",
-            'Attr("name").eq(to)',
+            'IndexName="UserIdIndex"',
         ),
     ),
     (
@@ -367,7 +381,7 @@ WRONG: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     (
         "'from' is the connection id",
         {"source": private_source(text="connection id")},
-        ("'from' is \"", 'not "alice"', "'from' is the sender's name", "table.get_item("),
+        ("'from' is \"", 'not "alice"', "The 'from' is the sender's userId", "table.get_item("),
     ),
     (
         "two-way route answering the sender",
@@ -537,19 +551,12 @@ def test_the_solution_notebooks_function_passes(
     assert capsys.readouterr().out.splitlines() == PASSED
 
 
-#: what each blank step's NotImplementedError must name (the thing to build, the call to use)
+#: what each blank step's NotImplementedError must name (its nudge)
 LAB05_STEPS = {
-    "Step 1": ("PRIVATE_SOURCE", "GoneException", "nobody called", '"private": True'),
-    "Step 2": ("lam.create_function(", '"chat-private"', "private_chat.handler", "TABLE_NAME"),
-    "Step 3": (
-        "create_integration(",
-        "AWS_PROXY",
-        "create_route(",
-        '"sendPrivate"',
-        "lam.add_permission(",
-        "/*/sendPrivate",
-    ),
-    "Step 4": ('create_deployment(ApiId=api_id, StageName="production")',),
+    "Step 1": ("PRIVATE_SOURCE", "UserIdIndex", "connection is gone", "nobody got it", "hint(1)"),
+    "Step 2": ('"chat-private"', "lam.create_function", "TABLE_NAME", "private_arn", "hint(2)"),
+    "Step 3": ("Lambda proxy integration", "sendPrivate", "lam.add_permission", "hint(3)"),
+    "Step 4": ('"production"', "create_deployment", "hint(4)"),
 }
 
 

@@ -27,7 +27,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "labs" / "solutions").glob("*.ipynb"))
 EXERCISES = ROOT / "labs" / "exercises"
-BOOKSHELF = ROOT / "functions" / "bookshelf.py"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
@@ -172,6 +171,13 @@ def test_blocks_keep_their_indentation_and_message() -> None:
     ast.parse(out)
 
 
+def test_a_hint_marker_takes_its_message_from_the_catalogue() -> None:
+    source = "if True:\n    # BEGIN SOLUTION hint:3\n    x = 1\n    # END SOLUTION"
+    out, blocks = gen.strip_code(source)
+    assert blocks == 1
+    assert out == 'if True:\n    # YOUR CODE HERE\n    raise NotImplementedError(hint.todo("3"))'
+
+
 def test_marker_without_message_gets_a_default() -> None:
     out, _ = gen.strip_code("# BEGIN SOLUTION\nx = 1\n# END SOLUTION")
     assert out == f'# YOUR CODE HERE\nraise NotImplementedError("{gen.DEFAULT_MESSAGE}")'
@@ -226,26 +232,22 @@ def test_markdown_solutions_and_solution_only_cells_are_dropped() -> None:
 # ---------------------------------------------------------------------------- building lab 01
 
 
-def build_bookshelf(
+def build_notes(
     lab: Any,
     *,
     endpoint: str = "REGIONAL",
-    name: str = "bookshelf",
-    id_part: str = "{id}",
-    verbs: tuple[tuple[str, str], ...] = (
-        ("/books", "GET"),
-        ("/books/{id}", "GET"),
-        ("/books", "POST"),
-    ),
+    name: str = "notes",
+    proxy_part: str = "{proxy+}",
+    proxy_verbs: tuple[str, ...] = ("ANY",),
+    root: bool = True,
     integration_method: str = "POST",
     permit: bool = True,
     source_arn: str | None = None,
-    deploy: bool = True,
-    variables: dict[str, str] | None = None,
-    late: tuple[tuple[str, str], ...] = (),
+    stages: dict[str, dict[str, str]] | None = None,
+    late_root: bool = False,
     code: bytes | None = None,
 ) -> str:
-    """The lab's boto3 calls, with knobs to get each of them wrong; returns the API id."""
+    """Lab 01's boto3 calls, with knobs to get each of them wrong; returns the API id."""
     from helpers import zip_function
 
     iam = boto3.client("iam", region_name=REGION)
@@ -262,64 +264,67 @@ def build_bookshelf(
         ],
     }
     role_arn = iam.create_role(
-        RoleName="apigw-lab-01-bookshelf", AssumeRolePolicyDocument=json.dumps(trust)
+        RoleName="apigw-lab-01-notes", AssumeRolePolicyDocument=json.dumps(trust)
     )["Role"]["Arn"]
     function_arn = lam.create_function(
-        FunctionName="bookshelf",
+        FunctionName="notes-router",
         Runtime="python3.12",
         Role=role_arn,
-        Handler="bookshelf.handler",
-        Code={"ZipFile": code or zip_function(BOOKSHELF)},
+        Handler="notes_router.handler",
+        Code={"ZipFile": code or zip_function(NOTES_ROUTER)},
         Timeout=5,
     )["FunctionArn"]
     api_id = apigateway.create_rest_api(name=name, endpointConfiguration={"types": [endpoint]})[
         "id"
     ]
     root_id = apigateway.get_resources(restApiId=api_id)["items"][0]["id"]
-    books = apigateway.create_resource(restApiId=api_id, parentId=root_id, pathPart="books")["id"]
-    book = apigateway.create_resource(restApiId=api_id, parentId=books, pathPart=id_part)["id"]
-    ids = {"/books": books, "/books/{id}": book}
+    proxy_id = apigateway.create_resource(restApiId=api_id, parentId=root_id, pathPart=proxy_part)[
+        "id"
+    ]
     uri = f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
 
-    def method(path: str, verb: str) -> None:
+    def method(resource_id: str, verb: str) -> None:
         apigateway.put_method(
-            restApiId=api_id, resourceId=ids[path], httpMethod=verb, authorizationType="NONE"
+            restApiId=api_id, resourceId=resource_id, httpMethod=verb, authorizationType="NONE"
         )
         apigateway.put_integration(
             restApiId=api_id,
-            resourceId=ids[path],
+            resourceId=resource_id,
             httpMethod=verb,
             type="AWS_PROXY",
             integrationHttpMethod=integration_method,
             uri=uri,
         )
 
-    for path, verb in verbs:
-        method(path, verb)
+    if root and not late_root:
+        method(root_id, "ANY")
+    for verb in proxy_verbs:
+        method(proxy_id, verb)
     if permit:
         lam.add_permission(
-            FunctionName="bookshelf",
-            StatementId="apigateway-invoke-bookshelf",
+            FunctionName="notes-router",
+            StatementId="apigateway-invoke-notes",
             Action="lambda:InvokeFunction",
             Principal="apigateway.amazonaws.com",
             SourceArn=source_arn or f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/*/*/*",
         )
-    if deploy:
-        apigateway.create_deployment(
-            restApiId=api_id,
-            stageName="v1",
-            variables={"greeting": "hello"} if variables is None else variables,
-        )
-    for path, verb in late:  # added after the deployment: not live until redeployed
-        method(path, verb)
+    chosen = stages if stages is not None else LAB01_STAGES
+    for stage, variables in chosen.items():
+        apigateway.create_deployment(restApiId=api_id, stageName=stage, variables=variables)
+    if late_root:  # added after the deployments: not live until deployed again
+        method(root_id, "ANY")
     return api_id
 
 
-def failure(lab: Any, api_id: Any, stage: str = "v1") -> str:
+LAB01_STAGES = {"dev": {"env": "development"}, "prod": {"env": "production"}}
+NOTES_ROUTER = ROOT / "functions" / "notes_router.py"
+
+
+def failure(lab: Any, api_id: Any) -> str:
     from helpers.checks import CheckFailed, check_lab01
 
     with pytest.raises(CheckFailed) as caught:
-        check_lab01(lab, api_id, stage)
+        check_lab01(lab, api_id)
     return str(caught.value)
 
 
@@ -331,14 +336,31 @@ def test_check_passes_on_an_api_built_to_the_spec(
 ) -> None:
     from helpers.checks import check_lab01
 
-    api_id = build_bookshelf(fresh_lab)
+    api_id = build_notes(fresh_lab)
     capsys.readouterr()
-    assert check_lab01(fresh_lab, api_id, "v1") is None
+    assert check_lab01(fresh_lab, api_id) is None
     lines = capsys.readouterr().out.splitlines()
-    assert [line[:2] for line in lines[:-1]] == ["✓ "] * 7
-    assert lines[0] == "✓ REST API 'bookshelf' exists with a REGIONAL endpoint"
-    assert "x-greeting: hello" in lines[2]
-    assert lines[-1] == "All 7 checks passed: lab 01, your first REST API, meets the spec"
+    assert [line[:2] for line in lines[:-1]] == ["✓ "] * 11
+    assert lines[0] == "✓ REST API 'notes' exists with a REGIONAL endpoint"
+    assert "x-env: development" in lines[1] and "x-env: production" in lines[8]
+    assert "no route for PATCH /drafts/7/title" in lines[7]
+    assert lines[-1] == "All 11 checks passed: lab 01, a catch-all REST API, meets the spec"
+
+
+def test_a_prod_stage_made_with_create_stage_passes_too(fresh_lab: Any) -> None:
+    """The hint's other way: a new stage pointing at the dev stage's deployment."""
+    from helpers.checks import check_lab01
+
+    api_id = build_notes(fresh_lab, stages={"dev": {"env": "development"}})
+    apigateway = boto3.client("apigateway", region_name=REGION)
+    deployment = apigateway.get_stage(restApiId=api_id, stageName="dev")["deploymentId"]
+    apigateway.create_stage(
+        restApiId=api_id,
+        stageName="prod",
+        deploymentId=deployment,
+        variables={"env": "production"},
+    )
+    assert check_lab01(fresh_lab, api_id) is None
 
 
 def test_check_failed_is_an_assertion_error_with_parts() -> None:
@@ -368,7 +390,22 @@ WRONG: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
             'endpointConfiguration={"types": ["REGIONAL"]}',
         ),
     ),
-    ("wrong name", {"name": "books"}, ("name 'bookshelf'", "name 'books'")),
+    ("wrong name", {"name": "memos"}, ("name 'notes'", "name 'memos'")),
+    (
+        "no method on the root",
+        {"root": False},
+        ("GET / on stage 'dev'", "HTTP 403", "root resource", "never \"/\" itself", "resourceId=root_id"),
+    ),
+    (
+        "{proxy} without the +",
+        {"proxy_part": "{proxy}"},
+        ("GET /notes", "HTTP 403", "/{proxy}", "exactly one segment", 'pathPart="{proxy+}"'),
+    ),
+    (
+        "GET instead of ANY on {proxy+}",
+        {"proxy_verbs": ("GET",)},
+        ("POST /notes", "HTTP 403", "has only GET", "a POST request finds no method", "ANY"),
+    ),
     (
         "no permission: 500",
         {"permit": False},
@@ -377,49 +414,38 @@ WRONG: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
             "no resource-based policy",
             "lam.add_permission(",
             'Principal="apigateway.amazonaws.com"',
-            "Invalid permissions on Lambda",
+            "/*/*/*",
         ),
     ),
     (
-        "permission for another API: 500",
-        {"source_arn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:otherapi/*/*/*"},
-        (
-            "HTTP 500",
-            "does not allow this API",
-            f"arn:aws:execute-api:{REGION}:{ACCOUNT}:otherapi/*/*/*",
-            "/v1/GET/books",
-            "SourceArn",
-        ),
+        "a permission for GET only: POST is 500",
+        {"source_arn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:API/*/GET/*"},
+        ("POST /notes", "HTTP 500", "does not allow this API", "/dev/POST/notes", "/*/GET/*"),
     ),
     (
         "no deployment: 403",
-        {"deploy": False},
-        ("HTTP 403", "Missing Authentication Token", "no stage 'v1'", "create_deployment("),
+        {"stages": {}},
+        ("HTTP 403", "Missing Authentication Token", "no stage 'dev'", "create_deployment("),
     ),
     (
-        "forgot to redeploy after adding POST",
-        {"verbs": (("/books", "GET"), ("/books/{id}", "GET")), "late": (("/books", "POST"),)},
-        ("POST /books", "HTTP 403", "not in the deployment", "create_deployment("),
+        "forgot to redeploy after adding the root method",
+        {"late_root": True},
+        ("GET /", "HTTP 403", "not in the deployment", "create_deployment("),
     ),
     (
-        "no POST method at all",
-        {"verbs": (("/books", "GET"), ("/books/{id}", "GET"))},
-        ("POST /books", "has no POST method", "put_method("),
+        "no prod stage",
+        {"stages": {"dev": {"env": "development"}}},
+        ("GET / on stage 'prod'", "no stage 'prod'", 'stageName="prod"', "production"),
     ),
     (
-        "no {id} resource (literal 'id')",
-        {"id_part": "id"},
-        ("GET /books/{id}", "no resource /books/{id}", "/books/id", 'pathPart="{id}"'),
+        "no stage variable on dev",
+        {"stages": {"dev": {}, "prod": {"env": "production"}}},
+        ("x-env", "no x-env header", "no stage variable env", 'variables={"env": "development"}'),
     ),
     (
-        "no stage variable",
-        {"variables": {}},
-        ("x-greeting", "no x-greeting header", "no stage variable greeting", "variables="),
-    ),
-    (
-        "wrong stage variable",
-        {"variables": {"greeting": "hi"}},
-        ("x-greeting: hi", "greeting='hi'"),
+        "prod with dev's variable",
+        {"stages": {"dev": {"env": "development"}, "prod": {"env": "development"}}},
+        ("stage 'prod'", "x-env: development", "env='development'", "production"),
     ),
     (
         "integration invoked with GET",
@@ -433,7 +459,18 @@ WRONG: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
 def test_a_wrong_build_gets_a_targeted_message(
     fresh_lab: Any, build: dict[str, Any], phrases: tuple[str, ...]
 ) -> None:
-    message = failure(fresh_lab, build_bookshelf(fresh_lab, **build))
+    if "source_arn" in build:
+        api_id = build_notes(fresh_lab, permit=False)
+        boto3.client("lambda", region_name=REGION).add_permission(
+            FunctionName="notes-router",
+            StatementId="apigateway-invoke-get",
+            Action="lambda:InvokeFunction",
+            Principal="apigateway.amazonaws.com",
+            SourceArn=build["source_arn"].replace("API", api_id),
+        )
+    else:
+        api_id = build_notes(fresh_lab, **build)
+    message = failure(fresh_lab, api_id)
     assert message.startswith("✗ ")
     for part in ("expected:", "got:", "hint:", *phrases):
         assert part in message, f"{part!r} not in:\n{message}"
@@ -446,59 +483,57 @@ def test_behaviour_is_judged_not_configuration(fresh_lab: Any) -> None:
     wrong = zip_function(
         "import json\n"
         "def handler(event, context):\n"
-        "    return {'statusCode': 200, 'body': json.dumps([])}\n",
-        filename="bookshelf.py",
+        "    return {'statusCode': 200, 'body': json.dumps({'service': 'notes'})}\n",
+        filename="notes_router.py",
     )
-    message = failure(fresh_lab, build_bookshelf(fresh_lab, code=wrong))
-    assert "GET /books answers 200 with a JSON list of books" in message
-    assert "non-empty JSON list" in message and "HTTP 200 []" in message
+    message = failure(fresh_lab, build_notes(fresh_lab, code=wrong))
+    assert "stage variable env" in message and "no x-env header" in message
 
 
 def test_a_failing_function_is_explained(fresh_lab: Any) -> None:
     from helpers import zip_function
 
     broken = zip_function(
-        "def handler(event, context):\n    raise ValueError('shelf collapsed')\n",
-        filename="bookshelf.py",
+        "def handler(event, context):\n    raise ValueError('notebook on fire')\n",
+        filename="notes_router.py",
     )
-    message = failure(fresh_lab, build_bookshelf(fresh_lab, code=broken))
-    assert "HTTP 502" in message and "bookshelf.handler" in message
-    assert "shelf collapsed" in message  # the emulator's reason, as execution logs would say
+    message = failure(fresh_lab, build_notes(fresh_lab, code=broken))
+    assert "HTTP 502" in message and "notes_router.handler" in message
+    assert "notebook on fire" in message  # the emulator's reason, as execution logs would say
 
 
 @pytest.mark.parametrize(
-    "api_id, stage, phrases",
+    "api_id, phrases",
     [
-        (None, "v1", ("api_id = None", "create_rest_api(", "has not run yet")),
-        ("", "v1", ("api_id = ''", "create_rest_api(")),
-        ("nosuchapi", "v1", ("no such REST API", "create_rest_api step again")),
-        ("API", "prod", ("the stage is 'v1'", "'prod'", 'check_lab01(lab, api_id, "v1")')),
+        (None, ("api_id = None", "create_rest_api(", "has not run yet")),
+        ("", ("api_id = ''", "create_rest_api(")),
+        ("nosuchapi", ("no such REST API", "create_rest_api step again")),
     ],
 )
-def test_bad_inputs_are_explained(
-    fresh_lab: Any, api_id: Any, stage: str, phrases: tuple[str, ...]
-) -> None:
-    built = build_bookshelf(fresh_lab)
-    message = failure(fresh_lab, built if api_id == "API" else api_id, stage)
+def test_bad_inputs_are_explained(fresh_lab: Any, api_id: Any, phrases: tuple[str, ...]) -> None:
+    build_notes(fresh_lab)
+    message = failure(fresh_lab, api_id)
     for part in phrases:
         assert part in message, f"{part!r} not in:\n{message}"
 
 
 def test_an_unassigned_id_points_at_the_api_that_exists(fresh_lab: Any) -> None:
-    built = build_bookshelf(fresh_lab)
+    built = build_notes(fresh_lab)
     message = failure(fresh_lab, None)
-    assert f"A REST API named 'bookshelf' exists (id {built})" in message
+    assert f"A REST API named 'notes' exists (id {built})" in message
 
 
 # ---------------------------------------------------------------------------- (d) blank exercise
 
-#: what each blank step's NotImplementedError must name (the thing to build, the call to use)
+#: what each blank step's NotImplementedError must name (its nudge: the thing to build, and
+#: the client that has the call), and that it points at the hints
 LAB01_STEPS = {
-    "Step 1": ("function", "lam.create_function(", "function_arn"),
-    "Step 2": ("REST API", "apigateway.create_rest_api", "api_id", "/books/{id}"),
-    "Step 3": ("put_method(", "put_integration(", "AWS_PROXY", 'integrationHttpMethod="POST"'),
-    "Step 4": ("lam.add_permission(", "apigateway.amazonaws.com", "SourceArn"),
-    "Step 5": ("create_deployment(", '"v1"', "greeting"),
+    "Step 1": ("notes-router", "lam.create_function", "function_arn", "hint(1)"),
+    "Step 2": ("REST API", "notes", "api_id", "greedy path parameter", "hint(2)"),
+    "Step 3": ("every HTTP verb", "Lambda proxy integration", "put_integration", "hint(3)"),
+    "Step 4": ("lam.add_permission", "every method", "SourceArn", "hint(4)"),
+    "Step 5": ('"dev"', "env", '"development"', "create_deployment", "hint(5)"),
+    "Step 6": ('"prod"', '"production"', "hint(6)"),
 }
 
 
@@ -571,8 +606,8 @@ def test_each_blank_step_stops_with_a_message_naming_it(blank_lab01: Any) -> Non
 
 
 def test_the_blank_check_fails_helpfully(blank_lab01: Any) -> None:
-    assert "hint:" in assert_blank_check_fails(blank_lab01, "check_lab01", "bookshelf")
+    assert "hint:" in assert_blank_check_fails(blank_lab01, "check_lab01", "notes")
 
 
 def test_the_blank_setup_and_cleanup_cells_run(blank_lab01: Any) -> None:
-    assert re.search(r"role apigw-lab-01-bookshelf", assert_blank_setup_and_cleanup_run(blank_lab01))
+    assert re.search(r"role apigw-lab-01-notes", assert_blank_setup_and_cleanup_run(blank_lab01))

@@ -6,12 +6,18 @@ configuration only to explain a failure. Each passed criterion prints one ``✓`
 first failed one raises :class:`CheckFailed` saying what was expected, what happened and
 what to try.
 
+``hints(lab)`` gives a lab's progressive hints (:mod:`.hints`): ``hint(2)`` a nudge,
+``hint(2, 2)`` the documentation page, ``hint(2, 3)`` the call. Every learner-facing text of
+a lab — hints and check messages — is in its message catalogue,
+``helpers/messages/<language>/labNN.toml`` (see :mod:`helpers.messages`).
+
 They run unchanged on both targets; on the moto target a failure also quotes what the
 gateway emulator decided (its trace), which is the line CloudWatch execution logs would
 show on AWS.
 
 - :mod:`.common`: ``CheckFailed``, ``Report``, calling the API, traces, shared criteria;
-- :mod:`.lab01`: ``check_lab01`` (the ``bookshelf`` API, Lambda proxy integrations);
+- :mod:`.lab01`: ``check_lab01`` (the ``notes`` API: one function behind ``ANY /`` and
+  ``ANY /{proxy+}``, two stages with a stage variable);
 - :mod:`.lab02`: ``check_lab02`` (the ``feedback`` API: validation, SQS, CORS);
 - :mod:`.lab03`: ``check_lab03`` (the ``tenant-orders`` API: a Lambda TOKEN authorizer
   asking Cognito, one tenant per token);
@@ -30,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .common import CheckFailed, Report, describe
+from .hints import Hint, Hints, hints
 from .lab01 import check_lab01
 from .lab02 import check_lab02
 from .lab03 import check_lab03
@@ -41,6 +48,8 @@ from .lab07 import check_lab07
 __all__ = [
     "CHECKS",
     "CheckFailed",
+    "Hint",
+    "Hints",
     "Report",
     "check_lab01",
     "check_lab02",
@@ -51,6 +60,7 @@ __all__ = [
     "check_lab06_canary",
     "check_lab07",
     "describe",
+    "hints",
     "lab06_hint",
 ]
 

@@ -13,9 +13,10 @@ from typing import Any, NoReturn
 import requests
 from botocore.exceptions import ClientError
 
-from .. import i18n
+from ..messages import Catalogue, catalogue
 
 __all__ = [
+    "Catalogue",
     "CheckFailed",
     "Report",
     "RestApiView",
@@ -29,24 +30,16 @@ __all__ = [
     "full_match",
     "gateway_reason",
     "json_body",
+    "messages",
     "short",
     "trace_reason",
     "why_403",
 ]
 
 
-#: the report's own words, in the learner's language (helpers/i18n.py); a lab's criteria,
-#: expectations and hints come from the lab's messages
-LABELS = i18n.messages(
-    "checks",
-    {
-        "expected": "expected:",
-        "got": "got:",
-        "hint": "hint:",
-        "failed": "lab check failed",
-        "passed": "All {count} checks passed: {title}",
-    },
-)
+def messages(name: str = "labs") -> Catalogue:
+    """The learner-facing texts of lab ``name`` (``"lab01"``), in the chosen language."""
+    return catalogue(name)
 
 
 def _width(text: str) -> int:
@@ -72,22 +65,23 @@ class CheckFailed(AssertionError):
         super().__init__(self.render())
 
     def render(self) -> str:
+        ui = messages()
         lines = [f"✗ {self.criterion}"]
-        parts = [
-            (LABELS(k), t)
-            for k, t in (("expected", self.expected), ("got", self.got), ("hint", self.hint))
-        ]
-        width = max(9, *(_width(label) for label, _ in parts))
-        for label, text in parts:
+        parts = (("expected", self.expected), ("got", self.got), ("hint", self.hint))
+        labels = {name: ui.text(f"ui.label_{name}") for name, _ in parts}
+        width = max(_width(label) for label in labels.values())
+        for name, text in parts:
             if text:
                 first, *rest = str(text).splitlines() or [""]
+                label = labels[name]
                 lines.append(f"  {label}{' ' * (width - _width(label))} {first}")
                 lines += [f"  {'':<{width}} {line}" for line in rest]
         return "\n".join(lines)
 
     def _render_traceback_(self) -> list[str]:
         """What IPython shows instead of a traceback: the message alone, no helper frames."""
-        return [f"{type(self).__name__}: {LABELS('failed')}", *self.render().splitlines()]
+        failed = messages().text("ui.check_failed")
+        return [f"{type(self).__name__}: {failed}", *self.render().splitlines()]
 
 
 class Report:
@@ -102,13 +96,27 @@ class Report:
         print(f"✓ {text}")
 
     def done(self) -> None:
-        print(LABELS("passed", count=len(self.passed), title=self.title))
+        print(messages().text("ui.all_passed", n=len(self.passed), title=self.title))
 
 
 def fail(criterion: str, **kwargs: Any) -> NoReturn:
     """Raise :class:`CheckFailed` (``expected=``, ``got=``, ``hint=``)."""
     __tracebackhide__ = True
     raise CheckFailed(criterion, **kwargs)
+
+
+def fail_with(texts: Catalogue, key: str, /, **values: Any) -> NoReturn:
+    """Raise the check message at ``path`` of a catalogue (its criterion, expected, got and
+    hint, filled with ``values``); ``criterion=``, ``expected=``, ``got=`` or ``hint=`` in
+    ``values`` give a part that the entry leaves out."""
+    __tracebackhide__ = True
+    parts = texts.check(key, **values)
+    for part in ("criterion", "expected", "got", "hint"):
+        if not parts.get(part) and values.get(part):
+            parts[part] = str(values[part])
+    raise CheckFailed(
+        parts["criterion"] or key, expected=parts["expected"], got=parts["got"], hint=parts["hint"]
+    )
 
 
 # ---------------------------------------------------------------------------- calling the API
@@ -191,33 +199,37 @@ def call(
     method: str,
     url: str,
     *,
-    limitation_hint: str | Callable[[str], str] = (
-        'Use type="AWS_PROXY" (a Lambda proxy integration) for every method.'
-    ),
-    limitation_expected: str = "an integration the course supports",
+    limitation_hint: str | Callable[[str], str] | None = None,
+    limitation_expected: str | None = None,
     **kwargs: Any,
 ) -> requests.Response:
     """``requests.request`` that turns "no answer at all" (and an emulator limitation) into
     a :class:`CheckFailed`."""
     __tracebackhide__ = True
+    texts = messages()
     try:
         return requests.request(method, url, timeout=30, **kwargs)
     except requests.ConnectionError as exc:
         fail(
             criterion,
-            expected=f"an answer from API Gateway at {url}",
-            got=f"no API answers there ({short(str(exc))})",
-            hint="Check api_id: it is the id create_rest_api returned (apigateway.get_rest_apis() "
-            "lists them).",
+            expected=texts.text("call.no_answer_expected", url=url),
+            got=texts.text("call.no_answer_got", error=short(str(exc))),
+            hint=texts.text("call.no_answer_hint"),
         )
     except requests.Timeout:
-        fail(criterion, expected=f"an answer from {url} within 30 s", got="no answer in time")
+        fail(
+            criterion,
+            expected=texts.text("call.timeout_expected", url=url),
+            got=texts.text("call.timeout_got"),
+        )
     except Exception as exc:
         if type(exc).__name__ != "EmulatorLimitation":
             raise
+        if limitation_hint is None:
+            limitation_hint = texts.text("call.limitation_hint")
         fail(
             criterion,
-            expected=limitation_expected,
+            expected=limitation_expected or texts.text("call.limitation_expected"),
             got=str(exc),
             hint=limitation_hint(str(exc)) if callable(limitation_hint) else limitation_hint,
         )
@@ -314,24 +326,24 @@ def why_403(
 
     ``deploy`` is the lab's first ``create_deployment(...)`` call, ``redeploy`` how to say
     "deploy again" (e.g. ``create_deployment(restApiId=api_id, stageName="v1")``)."""
+    texts = messages()
     if not api.has_stage():
         return (
-            f"there is no stage {api.stage!r}, so no URL under /{api.stage}/ exists",
-            f"Deploy: {deploy}",
+            texts.text("why403.no_stage", stage=api.stage),
+            texts.text("why403.no_stage_hint", deploy=deploy),
         )
     resources = api.resources()
     if path not in resources:
         parent_path, _, part = path.rpartition("/")
         parent = parent_path or "/"
         where = (
-            f"under the {parent} resource (parentId = its id)"
+            texts.text("why403.under_parent", parent=parent)
             if parent != "/"
-            else 'under the root resource "/"'
+            else texts.text("why403.under_root")
         )
         return (
-            f"the API has no resource {path} (it has: {', '.join(sorted(resources))})",
-            f'apigateway.create_resource(restApiId=api_id, parentId=..., pathPart="{part}") {where}, '
-            "then deploy again.",
+            texts.text("why403.no_resource", path=path, paths=", ".join(sorted(resources))),
+            texts.text("why403.no_resource_hint", part=part, where=where),
         )
     try:
         api.apigw.get_method(
@@ -341,13 +353,12 @@ def why_403(
         if error_code(exc) != "NotFoundException":
             raise
         return (
-            f"the resource {path} has no {method} method",
-            f'apigateway.put_method(restApiId=api_id, resourceId=<id of {path}>, httpMethod="{method}", '
-            'authorizationType="NONE"), add its integration, then deploy again.',
+            texts.text("why403.no_method", path=path, method=method),
+            texts.text("why403.no_method_hint", path=path, method=method),
         )
     return (
-        f"{method} {path} exists in your API, but not in the deployment stage {api.stage!r} serves",
-        f"Changes are not live until you deploy them: call apigateway.{redeploy} again.",
+        texts.text("why403.not_deployed", method=method, path=path, stage=api.stage),
+        texts.text("why403.not_deployed_hint", redeploy=redeploy),
     )
 
 
@@ -370,29 +381,24 @@ def check_inputs(
 
     ``name`` is the API's name in the spec, ``check`` the check function's name."""
     __tracebackhide__ = True
+    texts = messages()
     if not api_id or not isinstance(api_id, str):
         found = _apis_named(lab, name)
-        hint = (
-            f'api_id = apigateway.create_rest_api(name="{name}", '
-            'endpointConfiguration={"types": ["REGIONAL"]})["id"]'
-        )
+        hint = texts.text("inputs.api_id_hint", name=name)
         if found:
-            hint = (
-                f"A REST API named {name!r} exists (id {', '.join(found)}): assign its id "
-                "to api_id.\n" + hint
-            )
+            hint = texts.text("inputs.api_id_exists", name=name, ids=", ".join(found)) + "\n" + hint
         fail(
-            "the REST API id is set",
-            expected="api_id: the id create_rest_api returned (a string such as 'a1b2c3d4e5')",
-            got=f"api_id = {api_id!r}: the step that creates the REST API has not run yet",
+            texts.text("inputs.api_id_criterion"),
+            expected=texts.text("inputs.api_id_expected"),
+            got=texts.text("inputs.api_id_got", api_id=api_id),
             hint=hint,
         )
     if stage != stage_name:
         fail(
-            f"the stage is {stage_name!r}",
-            expected=f"the spec's stage name {stage_name!r}",
-            got=f"{stage!r}",
-            hint=f'{check}(lab, api_id, "{stage_name}") after deploying stage {stage_name!r}',
+            texts.text("inputs.stage_criterion", stage_name=stage_name),
+            expected=texts.text("inputs.stage_expected", stage_name=stage_name),
+            got=texts.text("inputs.stage_got", stage=stage),
+            hint=texts.text("inputs.stage_hint", check=check, stage_name=stage_name),
         )
 
 
@@ -400,7 +406,8 @@ def check_api(api: RestApiView, name: str) -> str:
     """Criterion: the REST API exists, is named ``name`` and has a REGIONAL endpoint.
     Returns the criterion's text (for the report)."""
     __tracebackhide__ = True
-    criterion = f"REST API {name!r} exists with a REGIONAL endpoint"
+    texts = messages()
+    criterion = texts.text("api.criterion", name=name)
     try:
         described = api.apigw.get_rest_api(restApiId=api.api_id)
     except ClientError as exc:
@@ -408,26 +415,25 @@ def check_api(api: RestApiView, name: str) -> str:
             raise
         fail(
             criterion,
-            expected=f"a REST API with id {api.api_id!r}",
-            got="no such REST API (deleted, or an id from another run?)",
-            hint="Run the create_rest_api step again and use the id it returns.",
+            expected=texts.text("api.missing_expected", api_id=api.api_id),
+            got=texts.text("api.missing_got"),
+            hint=texts.text("api.missing_hint"),
         )
     if described.get("name") != name:
         fail(
             criterion,
-            expected=f"name {name!r}",
-            got=f"name {described.get('name')!r}",
-            hint=f'create_rest_api(name="{name}", ...)',
+            expected=texts.text("api.name_expected", name=name),
+            got=texts.text("api.name_got", actual=described.get("name")),
+            hint=texts.text("api.name_hint", name=name),
         )
     types = (described.get("endpointConfiguration") or {}).get("types") or ["EDGE"]
     if types != ["REGIONAL"]:
         fail(
             criterion,
-            expected="endpoint type REGIONAL",
-            got=f"endpoint type {', '.join(types)}"
-            + (" (the default when you do not choose)" if types == ["EDGE"] else ""),
-            hint='create_rest_api(..., endpointConfiguration={"types": ["REGIONAL"]}), or '
-            "update_rest_api with a patch /endpointConfiguration/types/EDGE → REGIONAL.",
+            expected=texts.text("api.endpoint_expected"),
+            got=texts.text("api.endpoint_got", types=", ".join(types))
+            + (texts.text("api.endpoint_default") if types == ["EDGE"] else ""),
+            hint=texts.text("api.endpoint_hint"),
         )
     return criterion
 

@@ -17,7 +17,17 @@ import requests
 
 from ..gateway import policy as iam_policy
 from . import lab02_spec as spec
-from .common import Report, call, check_api, check_inputs, describe, fail, json_body, short
+from .common import (
+    Report,
+    call,
+    check_api,
+    check_inputs,
+    describe,
+    fail,
+    json_body,
+    messages,
+    short,
+)
 from .lab02_diagnose import (
     FeedbackApi,
     accepted_problem,
@@ -31,8 +41,6 @@ from .lab02_diagnose import (
 __all__ = ["check_lab02"]
 
 _ORIGIN = {"Origin": spec.ORIGIN}
-#: what a request the emulator cannot answer as AWS would was expected to be
-_FAITHFUL = "a request the emulator can answer as AWS would"
 
 
 def _post(api: FeedbackApi, criterion: str, base: str, body: Any) -> requests.Response:
@@ -45,7 +53,7 @@ def _post(api: FeedbackApi, criterion: str, base: str, body: Any) -> requests.Re
         json=body,
         headers=_ORIGIN,
         limitation_hint=limitation_hint,
-        limitation_expected=_FAITHFUL,
+        limitation_expected=api.texts.text("expected.faithful"),
     )
 
 
@@ -90,39 +98,43 @@ def _items(value: str, case: Callable[[str], str]) -> set[str]:
 
 def _check_health(api: FeedbackApi, base: str) -> str:
     __tracebackhide__ = True
-    criterion = 'GET /health answers 200 {"status": "ok"}'
+    t = api.texts
+    criterion = t.text("criteria.health")
     health = call(
         api.lab,
         criterion,
         "GET",
         f"{base}/health",
         limitation_hint=limitation_hint,
-        limitation_expected=_FAITHFUL,
+        limitation_expected=t.text("expected.faithful"),
     )
     if health.status_code != 200:
         got, hint = explain(
             api, health, "GET", "/health", lambda: mock_problem(api, "GET", "/health")
         )
-        fail(criterion, expected='HTTP 200 {"status": "ok"}', got=got, hint=hint)
-    template_hint = (
-        'put_integration_response(..., httpMethod="GET", statusCode="200",\n'
-        '    responseTemplates={"application/json": \'{"status": "ok"}\'})'
-    )
-    body = json_body(criterion, health, '{"status": "ok"}', template_hint)
+        fail(criterion, expected=t.text("expected.health"), got=got, hint=hint)
+    template_hint = t.text("code.health_template")
+    body = json_body(criterion, health, t.text("expected.health_body"), template_hint)
     if body != {"status": "ok"}:
-        fail(criterion, expected='{"status": "ok"}', got=describe(health), hint=template_hint)
-    return 'GET /health → 200 {"status": "ok"}'
+        fail(
+            criterion,
+            expected=t.text("expected.health_body"),
+            got=describe(health),
+            hint=template_hint,
+        )
+    return t.text("criteria.health_ok")
 
 
 def _check_post(api: FeedbackApi, base: str) -> tuple[requests.Response, str]:
     __tracebackhide__ = True
-    criterion = 'POST /feedback with valid feedback answers 200 {"status": "queued", "id": ...}'
+    t = api.texts
+    criterion = t.text("criteria.post")
     posted = _post(api, criterion, base, spec.VALID)
-    expected = 'HTTP 200 {"status": "queued", "id": "<the SQS MessageId>"}'
+    expected = t.text("expected.post")
     if posted.status_code != 200:
         got, hint = explain(api, posted, "POST", "/feedback", lambda: post_problem(api))
         fail(criterion, expected=expected, got=got, hint=hint)
-    hint = f'The 200 integration response: {spec.QUEUED_TEMPLATE}'
+    hint = t.text("fix.queued", queued_template=t.text("code.queued_template"))
     body = json_body(criterion, posted, expected, hint)
     if (
         not isinstance(body, dict)
@@ -138,43 +150,47 @@ def _check_post(api: FeedbackApi, base: str) -> tuple[requests.Response, str]:
 
 def _check_queued(api: FeedbackApi, message_id: str) -> str:
     __tracebackhide__ = True
-    criterion = f"the feedback is in queue {spec.QUEUE!r}, with the same id and body"
+    t = api.texts
+    criterion = t.text("criteria.queued", queue=spec.QUEUE)
     url = api.queue_url()
     if url is None:
         fail(
             criterion,
-            expected=f"an SQS queue named {spec.QUEUE!r} holding message {message_id}",
-            got=f"no queue named {spec.QUEUE!r}",
-            hint='sqs.create_queue(QueueName="feedback")',
+            expected=t.text("expected.queue", queue=spec.QUEUE, id=message_id),
+            got=t.text("got.no_queue", queue=spec.QUEUE),
+            hint=t.text("fix.queue"),
         )
     taken = _take(api, url, lambda m: m["MessageId"] == message_id)
     if not taken:
         uri = api.post_integration().get("uri") or ""
         where = uri.rsplit("/", 1)[-1] if ":sqs:path/" in uri else None
+        got = t.text("got.not_in_queue", queue=spec.QUEUE)
+        if where != spec.QUEUE:
+            got += t.text("got.sent_elsewhere", where=where)
         fail(
             criterion,
-            expected=f"message {message_id} in queue {spec.QUEUE!r}",
-            got=f"no message with that id in {spec.QUEUE!r}"
-            + (f" (the integration sends to queue {where!r})" if where != spec.QUEUE else ""),
-            hint=f"put_integration(..., {spec.URI}), then deploy again.",
+            expected=t.text("expected.message", id=message_id, queue=spec.QUEUE),
+            got=got,
+            hint=t.text("fix.in_queue", uri=t.text("code.uri")),
         )
     body = taken[0]["Body"]
     if _loads(body) != spec.VALID:
         fail(
             criterion,
-            expected=f"the request body as it was sent: {json.dumps(spec.VALID)}",
-            got=f"message body {short(body)}",
-            hint=f"put_integration(..., {spec.REQUEST_TEMPLATE}, ...)",
+            expected=t.text("expected.body", body=json.dumps(spec.VALID)),
+            got=t.text("got.message_body", body=short(body)),
+            hint=t.text("fix.body", request_template=t.text("code.request_template")),
         )
-    return f"the feedback is in queue {spec.QUEUE!r}: message {message_id}, body as sent"
+    return t.text("criteria.queued_ok", queue=spec.QUEUE, id=message_id)
 
 
 def _check_invalid(api: FeedbackApi, base: str) -> tuple[requests.Response, str]:
     __tracebackhide__ = True
-    criterion = 'invalid feedback is refused with 400 "Invalid request body" and never queued'
+    t = api.texts
+    criterion = t.text("criteria.invalid")
     refused: requests.Response | None = None
     for label, body, rule in spec.INVALID:
-        expected = f'{label}: {json.dumps(body)} → HTTP 400 {{"message": "Invalid request body"}}'
+        expected = t.text("expected.invalid", label=label, body=json.dumps(body))
         answer = _post(api, criterion, base, body)
         if answer.status_code == 400:
             if _loads(answer.text) != {"message": "Invalid request body"}:
@@ -182,14 +198,13 @@ def _check_invalid(api: FeedbackApi, base: str) -> tuple[requests.Response, str]
                     criterion,
                     expected=expected,
                     got=describe(answer),
-                    hint="A customised gateway response changed the body: on DEFAULT_4XX set "
-                    "responseParameters only (keep the default template).",
+                    hint=t.text("why.custom_body"),
                 )
             refused = refused or answer
             continue
         if 200 <= answer.status_code < 300 or answer.status_code == 500:
             why, hint = accepted_problem(api, rule)
-            got = f"{describe(answer)}\nbecause {why}"
+            got = describe(answer) + "\n" + t.text("ui.because", why=why)
         else:
             got, hint = explain(api, answer, "POST", "/feedback")
         fail(criterion, expected=expected, got=got, hint=hint)
@@ -200,17 +215,18 @@ def _check_invalid(api: FeedbackApi, base: str) -> tuple[requests.Response, str]
     if leaked:
         fail(
             criterion,
-            expected=f"none of the invalid bodies in queue {spec.QUEUE!r}",
-            got=f"{len(leaked)} of them queued, e.g. {short(leaked[0]['Body'])}",
-            hint=spec.VALIDATOR,
+            expected=t.text("expected.none_queued", queue=spec.QUEUE),
+            got=t.text("got.leaked", n=len(leaked), body=short(leaked[0]["Body"])),
+            hint=api.code("validator"),
         )
     labels = ", ".join(label for label, _, _ in spec.INVALID)
-    return refused, f'invalid feedback → 400 "Invalid request body", nothing queued ({labels})'
+    return refused, t.text("criteria.invalid_ok", labels=labels)
 
 
 def _check_preflight(api: FeedbackApi, base: str) -> str:
     __tracebackhide__ = True
-    criterion = f"a preflight OPTIONS /feedback from {spec.ORIGIN} gets the CORS headers"
+    t = api.texts
+    criterion = t.text("criteria.preflight", origin=spec.ORIGIN)
     answer = call(
         api.lab,
         criterion,
@@ -222,12 +238,9 @@ def _check_preflight(api: FeedbackApi, base: str) -> str:
             "Access-Control-Request-Headers": "content-type",
         },
         limitation_hint=limitation_hint,
-        limitation_expected=_FAITHFUL,
+        limitation_expected=t.text("expected.faithful"),
     )
-    expected = (
-        f"HTTP 200 with Access-Control-Allow-Origin: {spec.ORIGIN}, "
-        "Access-Control-Allow-Methods: POST,OPTIONS, Access-Control-Allow-Headers: Content-Type"
-    )
+    expected = t.text("expected.preflight", origin=spec.ORIGIN)
     if answer.status_code != 200:
         got, hint = explain(
             api, answer, "OPTIONS", "/feedback", lambda: mock_problem(api, "OPTIONS", "/feedback")
@@ -236,46 +249,51 @@ def _check_preflight(api: FeedbackApi, base: str) -> str:
     wanted = {
         "Access-Control-Allow-Origin": lambda v: v == spec.ORIGIN,
         "Access-Control-Allow-Methods": lambda v: set(spec.ALLOW_METHODS) <= _items(v, str.upper),
-        "Access-Control-Allow-Headers": lambda v: {h.lower() for h in spec.ALLOW_HEADERS}
-        <= _items(v, str.lower),
+        "Access-Control-Allow-Headers": lambda v: (
+            {h.lower() for h in spec.ALLOW_HEADERS} <= _items(v, str.lower)
+        ),
     }
     wrong = []
     for name, good in wanted.items():
         value = _header(answer, name)
         if value is None or not good(value):
-            wrong.append(f"{name}: {value}" if value is not None else f"no {name}")
+            wrong.append(
+                t.text("got.header", name=name, value=value)
+                if value is not None
+                else t.text("got.no_header", name=name)
+            )
     if wrong:
-        got = "HTTP 200 with " + ", ".join(wrong)
-        fail(criterion, expected=expected, got=got, hint=spec.PREFLIGHT)
-    return (
-        f"preflight OPTIONS /feedback from {spec.ORIGIN} → 200, allows "
-        f"{_header(answer, 'Access-Control-Allow-Methods')} with "
-        f"{_header(answer, 'Access-Control-Allow-Headers')}"
+        got = t.text("got.with_headers", wrong=", ".join(wrong))
+        fail(criterion, expected=expected, got=got, hint=t.text("code.preflight"))
+    return t.text(
+        "criteria.preflight_ok",
+        origin=spec.ORIGIN,
+        methods=_header(answer, "Access-Control-Allow-Methods"),
+        headers=_header(answer, "Access-Control-Allow-Headers"),
     )
 
 
 def _check_origin(response: requests.Response, criterion: str, hint: str, what: str) -> str:
     __tracebackhide__ = True
+    t = messages("lab02")
     origin = _header(response, "Access-Control-Allow-Origin")
     if origin != spec.ORIGIN:
         fail(
             criterion,
-            expected=f"{what} with Access-Control-Allow-Origin: {spec.ORIGIN}",
-            got=f"{describe(response)}\n"
-            + (
-                f"with Access-Control-Allow-Origin: {origin}"
-                if origin
-                else "and no Access-Control-Allow-Origin header"
-            )
-            + ", so the browser hides the answer from the form's script",
+            expected=t.text("expected.origin", what=what, origin=spec.ORIGIN),
+            got=describe(response)
+            + "\n"
+            + (t.text("got.origin_value", origin=origin) if origin else t.text("got.no_origin"))
+            + t.text("got.browser_hides"),
             hint=hint,
         )
-    return f"{what} carries Access-Control-Allow-Origin: {origin}"
+    return t.text("criteria.origin_ok", what=what, origin=origin)
 
 
 def _check_error_mapping(api: FeedbackApi) -> str:
     __tracebackhide__ = True
-    criterion = 'an SQS error (4xx or 5xx) answers 500 {"status": "error"}'
+    t = api.texts
+    criterion = t.text("criteria.error_mapping")
     method = api.post()
     integration = method.get("methodIntegration") or {}
     responses = integration.get("integrationResponses") or {}
@@ -283,36 +301,40 @@ def _check_error_mapping(api: FeedbackApi) -> str:
         found = select(responses, status)
         problem = None
         if found is None:
-            problem = f"an SQS {status} selects no integration response"
+            problem = t.text("got.selects_nothing", status=status)
         else:
             key, response = found
             pattern = response.get("selectionPattern")
-            how = f'selectionPattern "{pattern}"' if pattern else "the default response"
+            how = (
+                t.text("got.pattern", pattern=pattern)
+                if pattern
+                else t.text("got.default_response")
+            )
             target = response.get("statusCode") or key
             template = (response.get("responseTemplates") or {}).get("application/json") or ""
             if target != "500":
-                problem = f"an SQS {status} selects {how}, so the client gets {target}"
+                problem = t.text("got.selects", status=status, how=how, target=target)
             elif _loads(template) != {"status": "error"}:
-                problem = f"an SQS {status} gets the 500 response, whose template is {template!r}"
+                problem = t.text("got.template", status=status, template=template)
             elif "500" not in (method.get("methodResponses") or {}):
-                problem = "POST /feedback declares no method response 500"
+                problem = t.text("got.no_500")
         if problem:
             fail(
                 criterion,
-                expected='every SQS 4xx/5xx → 500 {"status": "error"} (POST /feedback\'s '
-                "integration responses)",
+                expected=t.text("expected.error_mapping"),
                 got=problem,
-                hint=spec.ERROR_MAPPING,
+                hint=t.text("code.error_mapping"),
             )
     pattern = select(responses, "500")[1].get("selectionPattern")  # type: ignore[index]
-    return f'SQS errors → 500 {{"status": "error"}} (selectionPattern "{pattern}")'
+    return t.text("criteria.error_mapping_ok", pattern=pattern)
 
 
 def _check_role(api: FeedbackApi) -> str:
     __tracebackhide__ = True
+    t = api.texts
     arn = api.post_integration().get("credentials") or ""
     name = arn.rsplit("/", 1)[-1]
-    criterion = f"role {name!r} may send to queue {spec.QUEUE!r} and do nothing else"
+    criterion = t.text("criteria.role", name=name, queue=spec.QUEUE)
     statements = api.role_statements(name)
     resources = {"queue": api.queue_arn(), "other queue": api.queue_arn("another-queue")}
     for action, which in spec.FORBIDDEN:
@@ -323,10 +345,11 @@ def _check_role(api: FeedbackApi) -> str:
             statement = json.dumps(decision.statement, sort_keys=True)
             fail(
                 criterion,
-                expected=f"sqs:SendMessage on {api.queue_arn()} only (least privilege)",
-                got=f"the role may also {action} on {resources[which]}\n(statement {statement})",
-                hint="Replace broad statements with exactly one:\n" + spec.SEND_POLICY
-                + "\nand remove the others (iam.delete_role_policy / detach_role_policy).",
+                expected=t.text("expected.least_privilege", arn=api.queue_arn()),
+                got=t.text(
+                    "got.may_also", action=action, resource=resources[which], statement=statement
+                ),
+                hint=t.text("fix.least_privilege", send_policy=api.code("send_policy")),
             )
     return criterion
 
@@ -334,7 +357,8 @@ def _check_role(api: FeedbackApi) -> str:
 def check_lab02(lab: Any, api_id: Any, stage: Any = spec.STAGE) -> None:
     """Lab 02: the ``feedback`` REST API behaves as the spec says on stage ``v1``."""
     __tracebackhide__ = True
-    report = Report("lab 02, a feedback API without Lambda, meets the spec")
+    t = messages("lab02")
+    report = Report(t.text("report.title"))
     check_inputs(lab, api_id, stage, name=spec.NAME, stage_name=spec.STAGE, check="check_lab02")
     api = FeedbackApi(lab, api_id, stage)
     report.ok(check_api(api, spec.NAME))
@@ -342,7 +366,7 @@ def check_lab02(lab: Any, api_id: Any, stage: Any = spec.STAGE) -> None:
 
     report.ok(_check_health(api, base))
     posted, message_id = _check_post(api, base)
-    report.ok(f'POST /feedback → 200 {{"status": "queued", "id": "{message_id}"}}')
+    report.ok(t.text("criteria.post_ok", id=message_id))
     report.ok(_check_queued(api, message_id))
     refused, text = _check_invalid(api, base)
     report.ok(text)
@@ -350,17 +374,17 @@ def check_lab02(lab: Any, api_id: Any, stage: Any = spec.STAGE) -> None:
     report.ok(
         _check_origin(
             posted,
-            "the browser may read POST /feedback's 200 (Access-Control-Allow-Origin)",
-            spec.ORIGIN_ON_POST,
-            "POST /feedback's 200",
+            t.text("criteria.origin_post"),
+            t.text("code.origin_on_post"),
+            t.text("expected.post_200"),
         )
     )
     report.ok(
         _check_origin(
             refused,
-            "the browser may read a 400 (Access-Control-Allow-Origin on DEFAULT_4XX)",
-            spec.ORIGIN_ON_4XX,
-            'the 400 "Invalid request body"',
+            t.text("criteria.origin_400"),
+            t.text("code.origin_on_4xx"),
+            t.text("expected.the_400"),
         )
     )
     report.ok(_check_error_mapping(api))

@@ -15,7 +15,17 @@ from botocore.exceptions import ClientError
 
 from ..gateway import policy as iam_policy
 from . import lab02_spec as spec
-from .common import RestApiView, account_id, describe, error_code, full_match, trace_reason, why_403
+from .common import (
+    Catalogue,
+    RestApiView,
+    account_id,
+    describe,
+    error_code,
+    full_match,
+    messages,
+    trace_reason,
+    why_403,
+)
 
 Problem = tuple[str, str]
 _SQS_MISSING = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
@@ -29,6 +39,16 @@ class FeedbackApi(RestApiView):
         self.sqs = lab.session.client("sqs", region_name=lab.region)
         self.iam = lab.session.client("iam")
         self.account = account_id(lab)
+        self.texts: Catalogue = messages("lab02")
+
+    def code(self, key: str) -> str:
+        """A boto3 call the hints quote (``[code]`` in the catalogue), with its parts filled."""
+        t = self.texts
+        parts = {
+            name: t.text(f"code.{name}")
+            for name in ("uri", "content_type", "request_template", "queued_template")
+        }
+        return t.text(f"code.{key}", **parts)
 
     def queue_arn(self, name: str = spec.QUEUE) -> str:
         return f"arn:aws:sqs:{self.lab.region}:{self.account}:{name}"
@@ -101,15 +121,12 @@ def _compact(statement: dict[str, Any]) -> str:
 
 def role_problem(api: FeedbackApi, arn: str | None) -> Problem | None:
     """The integration's role: set, existing, assumable by API Gateway, allowed to send."""
+    t = api.texts
     if not arn:
-        return (
-            "the integration has no execution role (credentials), so API Gateway has no "
-            "permission to call SQS",
-            "put_integration(..., credentials=role_arn): the role apigw-lab-02-feedback-sqs.",
-        )
+        return t.text("why.no_role"), t.text("fix.role")
     role = api.role(arn)
     if role is None:
-        return (f"the integration's role {arn} does not exist", "Create it (Step 2); use its ARN.")
+        return t.text("why.role_missing", arn=arn), t.text("fix.role_missing")
     trust = _document(role.get("AssumeRolePolicyDocument"))
     decision = iam_policy.evaluate(
         iam_policy.statements_of(trust),
@@ -118,65 +135,58 @@ def role_problem(api: FeedbackApi, arn: str | None) -> Problem | None:
         principal={"Service": ["apigateway.amazonaws.com"]},
     )
     if not decision.allowed:
-        return (
-            f"role {role['RoleName']!r} does not let apigateway.amazonaws.com assume it "
-            f"(its trust policy trusts {', '.join(_services(trust)) or 'no service'})",
-            spec.TRUST,
-        )
+        services = ", ".join(_services(trust)) or t.text("why.no_service")
+        return t.text("why.untrusted", role=role["RoleName"], services=services), api.code("trust")
     statements = api.role_statements(role["RoleName"])
     queue_arn = api.queue_arn()
     if not iam_policy.evaluate(
         statements, action="sqs:SendMessage", resource=queue_arn, check_principal=False
     ).allowed:
         allowed = [_compact(st) for st in statements if st.get("Effect") == "Allow"]
-        return (
-            f"role {role['RoleName']!r} may not sqs:SendMessage to {queue_arn}"
-            + (f"\n(it allows: {'; '.join(allowed)})" if allowed else " (it has no policy)"),
-            spec.SEND_POLICY,
+        why = t.text("why.cannot_send", role=role["RoleName"], queue_arn=queue_arn)
+        why += (
+            "\n" + t.text("why.it_allows", allowed="; ".join(allowed))
+            if allowed
+            else t.text("why.no_policy")
         )
+        return why, api.code("send_policy")
     return None
 
 
 def post_problem(api: FeedbackApi) -> Problem | None:
     """The first thing wrong with POST /feedback's integration, its role or the queue."""
+    t = api.texts
     method = api.post()
     integration = method.get("methodIntegration") or {}
     kind = integration.get("type")
     if kind != "AWS":
-        return (
-            f"POST /feedback has {f'a {kind}' if kind else 'no'} integration",
-            'put_integration(..., type="AWS", integrationHttpMethod="POST", '
-            f"{spec.URI},\n    credentials=role_arn, {spec.CONTENT_TYPE},\n"
-            f'    {spec.REQUEST_TEMPLATE}, passthroughBehavior="NEVER")',
-        )
+        which = t.text("why.a_kind", kind=kind) if kind else t.text("why.no_kind")
+        return t.text("why.not_aws", kind=which), api.code("aws_integration")
     uri = integration.get("uri") or ""
     if uri != api.expected_uri():
         return (
-            f"the integration URI is {uri!r}; the feedback queue's is {api.expected_uri()!r}",
-            f"put_integration(..., {spec.URI})",
+            t.text("why.uri", uri=uri, expected=api.expected_uri()),
+            t.text("fix.uri", uri=t.text("code.uri")),
         )
     if (integration.get("httpMethod") or "").upper() != "POST":
-        return (
-            f"the integration calls SQS with {integration.get('httpMethod')}",
-            'put_integration(..., integrationHttpMethod="POST", ...): SendMessage, a form body.',
-        )
+        return t.text("why.method", method=integration.get("httpMethod")), t.text("fix.method")
     problem = role_problem(api, integration.get("credentials"))
     if problem:
         return problem
     if api.queue_url() is None:
-        return (f"there is no SQS queue {spec.QUEUE!r}", 'sqs.create_queue(QueueName="feedback")')
+        return t.text("why.no_queue", queue=spec.QUEUE), t.text("fix.queue")
     mapped = {k.lower(): v for k, v in (integration.get("requestParameters") or {}).items()}
     form = mapped.get("integration.request.header.content-type", "")
     if "application/x-www-form-urlencoded" not in form:
         return (
-            "the integration does not send SQS the form Content-Type its query API reads",
-            f"put_integration(..., {spec.CONTENT_TYPE}, ...)",
+            t.text("why.no_content_type"),
+            t.text("fix.content_type", content_type=t.text("code.content_type")),
         )
     template = (integration.get("requestTemplates") or {}).get("application/json") or ""
     if "Action=SendMessage" not in template or "MessageBody=" not in template:
         return (
-            f"the request template for application/json is {template!r}",
-            f"put_integration(..., {spec.REQUEST_TEMPLATE}, ...)",
+            t.text("why.template", template=template),
+            t.text("fix.template", request_template=t.text("code.request_template")),
         )
     return responses_problem(api, integration, method)
 
@@ -185,20 +195,16 @@ def responses_problem(
     api: FeedbackApi, integration: dict[str, Any], method: dict[str, Any]
 ) -> Problem | None:
     """A default integration response 200 (with a template) and the method response 200."""
+    t = api.texts
     responses = integration.get("integrationResponses") or {}
     found = select(responses, "200")
     if found is None or (found[1].get("statusCode") or found[0]) != "200":
-        return (
-            "a 200 from SQS selects no integration response 200"
-            + (f" (it selects {found[0]})" if found else ""),
-            'put_integration_response(..., httpMethod="POST", statusCode="200", '
-            f'selectionPattern="",\n    {spec.QUEUED_TEMPLATE})',
-        )
+        why = t.text("why.no_200_response")
+        if found:
+            why += t.text("why.selects_instead", key=found[0])
+        return why, t.text("fix.response_200", queued_template=t.text("code.queued_template"))
     if "200" not in (method.get("methodResponses") or {}):
-        return (
-            "POST /feedback declares no method response 200",
-            'put_method_response(..., httpMethod="POST", statusCode="200", ...)',
-        )
+        return t.text("why.no_200_method"), t.text("fix.method_200")
     return None
 
 
@@ -219,61 +225,50 @@ def select(responses: dict[str, dict[str, Any]], status: str) -> tuple[str, dict
 
 def accepted_problem(api: FeedbackApi, rule: str) -> Problem:
     """Why an invalid body was not refused (``rule``: the model keyword that should)."""
+    t = api.texts
     method = api.post()
     validator_id = method.get("requestValidatorId")
     if not validator_id:
-        return (
-            "POST /feedback has no request validator, so API Gateway passes every body on",
-            spec.VALIDATOR,
-        )
+        return t.text("why.no_validator"), api.code("validator")
     validator = api.apigw.get_request_validator(
         restApiId=api.api_id, requestValidatorId=validator_id
     )
     if not validator.get("validateRequestBody"):
-        return (
-            f"request validator {validator.get('name')!r} does not validate the body",
-            "apigateway.update_request_validator(restApiId=api_id, requestValidatorId=...,\n"
-            '    patchOperations=[{"op": "replace", "path": "/validateRequestBody", '
-            '"value": "true"}]), then deploy again.',
+        return t.text("why.no_body_validation", name=validator.get("name")), t.text(
+            "fix.enable_body"
         )
     name = (method.get("requestModels") or {}).get("application/json")
     if not name:
-        return (
-            "POST /feedback names no model for application/json, so the validator has "
-            "nothing to check the body against",
-            'put_method(..., requestModels={"application/json": "Feedback"}) (or '
-            "update_method), then deploy again.",
-        )
+        return t.text("why.no_model"), t.text("fix.model")
     schema = json.loads(api.apigw.get_model(restApiId=api.api_id, modelName=name)["schema"])
     missing = _rule_missing(schema, rule)
     if missing:
         return (
-            f"model {name!r} {missing}",
-            f"The spec's schema has {spec.RULES[rule]}: fix the model "
-            "(delete_model and create_model, or update_model), then deploy again.",
+            t.text("why.model", name=name, missing=missing),
+            t.text("fix.rule", rule=t.text(f"rules.{rule}")),
         )
-    return (
-        "your API's configuration refuses it, but the stage serves an older deployment",
-        f"Deploy again: apigateway.{spec.REDEPLOY}",
-    )
+    return t.text("why.older_deployment"), t.text("fix.redeploy", redeploy=t.text("code.redeploy"))
 
 
 def _rule_missing(schema: dict[str, Any], rule: str) -> str | None:
+    t = messages("lab02")
     props = schema.get("properties") or {}
     if rule == "required" and "email" not in (schema.get("required") or []):
-        return f'does not require "email" (required: {json.dumps(schema.get("required") or [])})'
+        return t.text("rule.required", required=json.dumps(schema.get("required") or []))
     if rule == "minLength" and int((props.get("message") or {}).get("minLength") or 0) < 1:
-        return 'lets "message" be empty (no "minLength": 1)'
+        return t.text("rule.minLength")
     if rule == "pattern":
         pattern = (props.get("email") or {}).get("pattern")
         if not pattern or re.search(pattern, "ada.feedback.example"):
-            return f'accepts an email without "@" (pattern {json.dumps(pattern)})'
+            return t.text("rule.pattern", pattern=json.dumps(pattern))
     if rule == "maximum":
         maximum = (props.get("rating") or {}).get("maximum")
         if maximum is None or maximum > 5:
-            return 'lets "rating" be 9 (' + (f"maximum {maximum})" if maximum else "no maximum)")
+            if maximum:
+                return t.text("rule.maximum", maximum=maximum)
+            return t.text("rule.maximum_none")
     if rule == "additionalProperties" and schema.get("additionalProperties") is not False:
-        return "allows properties it does not list (no \"additionalProperties\": false)"
+        return t.text("rule.additionalProperties")
     return None
 
 
@@ -282,25 +277,26 @@ def _rule_missing(schema: dict[str, Any], rule: str) -> str | None:
 
 def mock_problem(api: FeedbackApi, method_name: str, path: str) -> Problem | None:
     """A MOCK method with a 200 integration response and a declared method response 200."""
+    t = api.texts
     method = api.method(method_name, path) or {}
     integration = method.get("methodIntegration") or {}
     call = f'httpMethod="{method_name}"'
     if integration.get("type") != "MOCK":
+        kind = integration.get("type") or t.text("why.no_kind_mock")
         return (
-            f"{method_name} {path} has {integration.get('type') or 'no'} integration, not MOCK",
-            f'put_integration(..., {call}, type="MOCK",\n'
-            '    requestTemplates={"application/json": \'{"statusCode": 200}\'})',
+            t.text("why.not_mock", method=method_name, path=path, kind=kind),
+            t.text("code.mock", call=call),
         )
     if "200" not in (method.get("methodResponses") or {}):
         return (
-            f"{method_name} {path} declares no method response 200",
-            f'put_method_response(..., {call}, statusCode="200", ...)',
+            t.text("why.mock_no_200_method", method=method_name, path=path),
+            t.text("fix.mock_200", call=call),
         )
     found = select(integration.get("integrationResponses") or {}, "200")
     if found is None:
         return (
-            f"{method_name} {path} has no integration response for the MOCK's 200",
-            f'put_integration_response(..., {call}, statusCode="200", ...)',
+            t.text("why.mock_no_200", method=method_name, path=path),
+            t.text("fix.mock_response", call=call),
         )
     return None
 
@@ -310,14 +306,13 @@ def mock_problem(api: FeedbackApi, method_name: str, path: str) -> Problem | Non
 
 def limitation_hint(message: str) -> str:
     """The hint for an emulator limitation met on lab 02's API."""
+    t = messages("lab02")
+    parts = {name: t.text(f"code.{name}") for name in ("uri", "content_type", "request_template")}
     if "names no Action" in message:
-        return f"Map the form Content-Type SQS reads: put_integration(..., {spec.CONTENT_TYPE})"
+        return t.text("fix.limitation_action", **parts)
     if "integration URI" in message or "integrations to" in message:
-        return f"put_integration(..., {spec.URI}, ...)"
-    return (
-        'Build POST /feedback as the spec says: type="AWS", integrationHttpMethod="POST", '
-        f"{spec.URI},\ncredentials=role_arn, {spec.CONTENT_TYPE} and {spec.REQUEST_TEMPLATE}."
-    )
+        return t.text("fix.limitation_uri", **parts)
+    return t.text("fix.limitation", **parts)
 
 
 def explain(
@@ -328,29 +323,26 @@ def explain(
     diagnose: Callable[[], Problem | None] | None = None,
 ) -> tuple[str, str]:
     """(what happened, hint) for an answer that is not what the spec asks."""
+    t = api.texts
     status = response.status_code
+    redeploy = t.text("code.redeploy")
     if status == 403 and "Missing Authentication Token" in response.text:
-        why, hint = why_403(api, method, path, deploy=spec.DEPLOY, redeploy=spec.REDEPLOY)
+        why, hint = why_403(api, method, path, deploy=t.text("code.deploy"), redeploy=redeploy)
     else:
         problem = diagnose() if diagnose else None
         if problem:
             why, hint = problem
         elif status == 415:
-            why = "no request template matches the request's Content-Type"
-            hint = f"put_integration(..., {spec.REQUEST_TEMPLATE}, ...)"
+            why = t.text("why.no_template")
+            hint = t.text("fix.body", request_template=t.text("code.request_template"))
         elif status == 400 and "Invalid request body" in response.text:
-            why = "the validator refused valid feedback: the model is stricter than the spec"
-            hint = 'Compare get_model(restApiId=api_id, modelName="Feedback") with the spec.'
+            why, hint = t.text("why.stricter"), t.text("fix.stricter")
         else:
-            why = ""
-            hint = (
-                "Your API's configuration looks right: was it deployed after the last change? "
-                f"apigateway.{spec.REDEPLOY}"
-            )
+            why, hint = "", t.text("fix.deployed", redeploy=redeploy)
     lines = [describe(response)]
     if why:
-        lines.append(f"because {why}")
+        lines.append(t.text("ui.because", why=why))
     reason = trace_reason(api.lab)
     if reason:
-        lines.append(f"(gateway: {reason})")
+        lines.append(t.text("ui.gateway", reason=reason))
     return "\n".join(lines), hint

@@ -17,7 +17,17 @@ import requests
 from botocore.exceptions import ClientError
 
 from . import lab03_spec as spec
-from .common import Report, call, check_api, check_inputs, describe, error_code, fail, json_body
+from .common import (
+    Report,
+    call,
+    check_api,
+    check_inputs,
+    describe,
+    error_code,
+    fail,
+    json_body,
+    messages,
+)
 from .lab03_diagnose import (
     Problem,
     TenantApi,
@@ -33,10 +43,9 @@ from .lab03_diagnose import (
 
 __all__ = ["check_lab03"]
 
-_POOL_CRITERION = (
-    f"user pool {spec.POOL!r} has the attribute {spec.USER_ATTRIBUTE}; "
-    f"client {spec.CLIENT!r} allows ADMIN_USER_PASSWORD_AUTH"
-)
+
+def _pool_criterion() -> str:
+    return messages("lab03").text("criteria.pool")
 
 
 # ---------------------------------------------------------------------------- the user pool
@@ -44,19 +53,15 @@ _POOL_CRITERION = (
 
 def _pool_problem(cognito: Any, pool_id: str) -> tuple[str | None, str, str]:
     """(client id, what is wrong, hint) for one pool named like the spec's; '' when fine."""
+    t = messages("lab03")
     pool = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
     names = {a.get("Name") for a in pool.get("SchemaAttributes") or []}
     if spec.USER_ATTRIBUTE not in names:
         custom = sorted(n for n in names if n and n.startswith("custom:"))
-        return (
-            None,
-            f"user pool {spec.POOL!r} has no attribute {spec.USER_ATTRIBUTE}"
-            + (f" (its custom attributes: {', '.join(custom)})" if custom else ""),
-            "Custom attributes are part of the pool's schema: add it with\n"
-            f'cognito.add_custom_attributes(UserPoolId=pool_id, CustomAttributes=[{{"Name": '
-            f'"{spec.ATTRIBUTE}",\n    "AttributeDataType": "String", "Mutable": False}}]), '
-            f"or create the pool with it:\n{spec.POOL_HINT}",
-        )
+        why = t.text("why.no_attribute")
+        if custom:
+            why += t.text("why.custom_attributes", names=", ".join(custom))
+        return None, why, t.text("code.add_attribute", pool=t.text("code.pool"))
     clients = [
         c
         for page in cognito.get_paginator("list_user_pool_clients").paginate(
@@ -66,31 +71,16 @@ def _pool_problem(cognito: Any, pool_id: str) -> tuple[str | None, str, str]:
     ]
     mine = [c for c in clients if c.get("ClientName") == spec.CLIENT]
     if not mine:
-        names = ", ".join(sorted(str(c.get("ClientName")) for c in clients)) or "none"
-        return (
-            None,
-            f"user pool {spec.POOL!r} has no app client {spec.CLIENT!r} (it has: {names})",
-            (spec.CLIENT_HINT),
-        )
+        names = ", ".join(sorted(str(c.get("ClientName")) for c in clients)) or t.text("got.none")
+        return None, t.text("why.no_client", names=names), t.text("code.client")
     client = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=mine[0]["ClientId"])[
         "UserPoolClient"
     ]
     flows = client.get("ExplicitAuthFlows") or []
     if not set(flows) & set(spec.AUTH_FLOWS):
-        return (
-            None,
-            f"app client {spec.CLIENT!r} does not allow ADMIN_USER_PASSWORD_AUTH "
-            f"(ExplicitAuthFlows: {flows or 'none'}), so no one can sign in with a password "
-            "from the server side",
-            spec.FLOWS_HINT,
-        )
+        return None, t.text("why.no_flow", flows=flows or t.text("got.none")), t.text("code.flows")
     if client.get("ClientSecret"):
-        return (
-            None,
-            f"app client {spec.CLIENT!r} has a secret, so every sign-in needs a SECRET_HASH",
-            "Create the client without one (GenerateSecret=False, the default):\n"
-            + spec.CLIENT_HINT,
-        )
+        return None, t.text("why.secret"), t.text("code.no_secret", client=t.text("code.client"))
     return str(client["ClientId"]), "", ""
 
 
@@ -103,14 +93,15 @@ def _find_pool(api: TenantApi) -> tuple[Any, str, str]:
         for page in cognito.get_paginator("list_user_pools").paginate(MaxResults=60)
         for p in page.get("UserPools", [])
     ]
+    t = messages("lab03")
     named = [p for p in pools if p.get("Name") == spec.POOL]
     if not named:
-        others = ", ".join(sorted({str(p.get("Name")) for p in pools})) or "none"
+        others = ", ".join(sorted({str(p.get("Name")) for p in pools})) or t.text("got.none")
         fail(
-            _POOL_CRITERION,
-            expected=f"a Cognito user pool named {spec.POOL!r}",
-            got=f"no user pool by that name (user pools: {others})",
-            hint=spec.POOL_HINT,
+            _pool_criterion(),
+            expected=t.text("expected.pool"),
+            got=t.text("got.no_pool", others=others),
+            hint=t.text("code.pool"),
         )
     problem = ("", "")
     for pool in named:  # the learner may have run the cell twice: any good one will do
@@ -119,11 +110,7 @@ def _find_pool(api: TenantApi) -> tuple[Any, str, str]:
             return cognito, pool["Id"], client_id
         problem = (why, hint)
     fail(
-        _POOL_CRITERION,
-        expected=f"attribute {spec.USER_ATTRIBUTE} in the pool's schema; client "
-        f"{spec.CLIENT!r} with ALLOW_ADMIN_USER_PASSWORD_AUTH",
-        got=problem[0],
-        hint=problem[1],
+        _pool_criterion(), expected=t.text("expected.pool_schema"), got=problem[0], hint=problem[1]
     )
 
 
@@ -154,12 +141,16 @@ class _Users:
                 UserPoolId=self.pool_id, Username=name, Password=spec.CHECK_PASSWORD, Permanent=True
             )
         except ClientError as exc:
+            t = messages("lab03")
             fail(
-                _POOL_CRITERION,
-                expected=f"the check can create user {name!r} ({spec.USER_ATTRIBUTE}={tenant}) "
-                "with a password",
-                got=f"{error_code(exc)}: {exc.response.get('Error', {}).get('Message')}",
-                hint=spec.POOL_HINT + "\n(with Cognito's default password policy)",
+                _pool_criterion(),
+                expected=t.text("expected.create_user", name=name, tenant=tenant),
+                got=t.text(
+                    "got.cognito",
+                    code=error_code(exc),
+                    message=exc.response.get("Error", {}).get("Message"),
+                ),
+                hint=t.text("fix.pool_policy", pool=t.text("code.pool")),
             )
         return name
 
@@ -175,19 +166,25 @@ class _Users:
                 AuthParameters={"USERNAME": name, "PASSWORD": spec.CHECK_PASSWORD},
             )
         except ClientError as exc:
+            t = messages("lab03")
             fail(
-                _POOL_CRITERION,
-                expected=f"user {name!r} can sign in with ADMIN_USER_PASSWORD_AUTH",
-                got=f"{error_code(exc)}: {exc.response.get('Error', {}).get('Message')}",
-                hint=spec.FLOWS_HINT,
+                _pool_criterion(),
+                expected=t.text("expected.sign_in", name=name),
+                got=t.text(
+                    "got.cognito",
+                    code=error_code(exc),
+                    message=exc.response.get("Error", {}).get("Message"),
+                ),
+                hint=t.text("code.flows"),
             )
         result = answer.get("AuthenticationResult") or {}
         if not result.get("AccessToken"):
+            t = messages("lab03")
             fail(
-                _POOL_CRITERION,
-                expected=f"user {name!r} signs in with a password alone",
-                got=f"Cognito asks for more: challenge {answer.get('ChallengeName')}",
-                hint="Keep the pool's MFA off (MfaConfiguration OFF, the default) for this lab.",
+                _pool_criterion(),
+                expected=t.text("expected.password_alone", name=name),
+                got=t.text("got.challenge", challenge=answer.get("ChallengeName")),
+                hint=t.text("fix.mfa"),
             )
         return str(result["AccessToken"])
 
@@ -242,8 +239,7 @@ def _get(
         "GET",
         f"{base}/tenants/{tenant}/orders",
         headers=headers,
-        limitation_hint="Build GET /tenants/{tenant}/orders as the spec says: a Lambda proxy "
-        '(type="AWS_PROXY") to tenant-orders, authorizationType="CUSTOM" with a TOKEN authorizer.',
+        limitation_hint=api.texts.text("fix.limitation"),
     )
 
 
@@ -291,7 +287,7 @@ def _refused(
         api,
         criterion,
         response,
-        'HTTP 401 {"message":"Unauthorized"}',
+        api.texts.text("expected.unauthorized"),
         diagnose,
         header=header,
         tenant=tenant,
@@ -320,36 +316,30 @@ def _allowed(
             return server_problem(api, header, tenant)
         return None
 
-    expected = f"HTTP 200 and the orders of {tenant} (from the tenant-orders function)"
+    t = api.texts
+    expected = t.text("expected.orders", tenant=tenant)
     if status != 200:
         _fail(api, criterion, response, expected, diagnose, header=header, tenant=tenant)
-    body = json_body(
-        criterion,
-        response,
-        expected,
-        'Integrate GET /tenants/{tenant}/orders with the tenant-orders function (type="AWS_PROXY").',
-    )
+    body = json_body(criterion, response, expected, t.text("fix.integrate"))
     if not isinstance(body, dict) or body.get("tenant") != tenant:
         fail(
             criterion,
-            expected=f'{{"tenant": "{tenant}", "orders": [...]}} from the tenant-orders function',
+            expected=t.text("expected.orders_body", tenant=tenant),
             got=describe(response),
-            hint='The resource\'s pathPart must be exactly "{tenant}" (braces included), and '
-            "the method integrated with tenant-orders (functions/tenant_orders.py).",
+            hint=t.text("fix.path_part"),
         )
     said = body.get("authorizedTenant")
     if said != tenant:
+        why = (
+            t.text("got.no_context")
+            if said is None
+            else t.text("got.wrong_context", said=said, tenant=tenant)
+        )
         fail(
             criterion,
-            expected=f"requestContext.authorizer.tenant = {tenant!r} (the orders function "
-            "echoes it as authorizedTenant)",
-            got=f"authorizedTenant {said!r}: "
-            + (
-                "the authorizer's answer has no context tenant"
-                if said is None
-                else f"the authorizer said tenant {said!r} for a {tenant} user"
-            ),
-            hint=spec.CONTEXT_HINT + "\nwith tenant read from the user's custom:tenant.",
+            expected=t.text("expected.context", tenant=tenant),
+            got=t.text("got.authorized_tenant", said=said, why=why),
+            hint=t.text("fix.context", context=t.text("code.context")),
         )
     return body
 
@@ -376,7 +366,7 @@ def _denied(
             return server_problem(api, header, tenant)
         return None
 
-    expected = 'HTTP 403 "User is not authorized to access this resource"'
+    expected = api.texts.text("expected.denied")
     if status != 403 or _missing_token(response):
         _fail(api, criterion, response, expected, diagnose, header=header, tenant=tenant)
 
@@ -386,31 +376,26 @@ def _denied(
 
 def _orders(body: dict[str, Any]) -> str:
     count = len(body.get("orders") or [])
-    return f"{count} order" + ("" if count == 1 else "s")
+    t = messages("lab03")
+    return t.text("criteria.orders_one" if count == 1 else "criteria.orders_many", count=count)
 
 
 def _check_config(api: TenantApi) -> str:
     __tracebackhide__ = True
+    t = api.texts
     authorizer = api.authorizer() or {}
-    criterion = f"GET {spec.PATH} uses a Lambda TOKEN authorizer reading the Authorization header"
+    criterion = t.text("criteria.config")
     problem = authorizer_problem(api)
     if problem:
-        fail(
-            criterion,
-            expected=f'authorizationType "CUSTOM", an authorizer of type TOKEN with '
-            f'identitySource "{spec.IDENTITY_SOURCE}"',
-            got=problem[0],
-            hint=problem[1],
-        )
-    return (
-        f"GET {spec.PATH} uses TOKEN authorizer {authorizer.get('name')!r} ({spec.IDENTITY_SOURCE})"
-    )
+        fail(criterion, expected=t.text("expected.config"), got=problem[0], hint=problem[1])
+    return t.text("criteria.config_ok", name=authorizer.get("name"))
 
 
 def check_lab03(lab: Any, api_id: Any, stage: Any = spec.STAGE) -> None:
     """Lab 03: only tokens of the tenant named in the path reach ``GET /tenants/{tenant}/orders``."""
     __tracebackhide__ = True
-    report = Report("lab 03, a tenant gate, meets the spec")
+    t = messages("lab03")
+    report = Report(t.text("report.title"))
     check_inputs(lab, api_id, stage, name=spec.NAME, stage_name=spec.STAGE, check="check_lab03")
     api = TenantApi(lab, api_id, stage)
     report.ok(check_api(api, spec.NAME))
@@ -419,16 +404,16 @@ def check_lab03(lab: Any, api_id: Any, stage: Any = spec.STAGE) -> None:
     with _check_users(api) as users:
         acme = users.token("acme")
         globex = users.token("globex")
-        report.ok(_POOL_CRITERION)
+        report.ok(_pool_criterion())
 
-        criterion = "a request without a token is refused with 401 Unauthorized"
+        criterion = t.text("criteria.no_token")
         answer = _get(api, criterion, base, "acme", None)
         _refused(
             api, criterion, answer, header=None, tenant="acme", diagnose=lambda: open_problem(api)
         )
-        report.ok("no token → 401 Unauthorized")
+        report.ok(t.text("criteria.no_token_ok"))
 
-        criterion = "a forged token is refused with 401 Unauthorized"
+        criterion = t.text("criteria.forged")
         forged = f"Bearer {forge(acme)}"
         answer = _get(api, criterion, base, "acme", forged)
         _refused(
@@ -439,43 +424,31 @@ def check_lab03(lab: Any, api_id: Any, stage: Any = spec.STAGE) -> None:
             tenant="acme",
             diagnose=lambda: forged_problem(api, forged, "acme"),
         )
-        report.ok("a forged token (an acme token with its signature changed) → 401 Unauthorized")
+        report.ok(t.text("criteria.forged_ok"))
 
-        criterion = "an acme user reads /tenants/acme/orders"
+        criterion = t.text("criteria.acme")
         header = f"Bearer {acme}"
         answer = _get(api, criterion, base, "acme", header)
         body = _allowed(api, criterion, answer, header=header, tenant="acme")
-        report.ok(
-            f"an acme token on /tenants/acme/orders → 200, {_orders(body)} of acme, "
-            "authorizer context tenant=acme"
-        )
+        report.ok(t.text("criteria.acme_ok", orders=_orders(body)))
 
-        criterion = "the same acme token may not read /tenants/globex/orders"
+        criterion = t.text("criteria.crossed")
         answer = _get(api, criterion, base, "globex", header)
         _denied(api, criterion, answer, header=header, tenant="globex", user_tenant="acme")
-        report.ok("the same token on /tenants/globex/orders → 403, not authorized")
+        report.ok(t.text("criteria.crossed_ok"))
 
-        criterion = (
-            "a new acme token used on /tenants/globex/orders first gets 403, "
-            "then 200 on /tenants/acme/orders"
-        )
+        criterion = t.text("criteria.cache")
         header = f"Bearer {users.token('acme')}"
         answer = _get(api, criterion, base, "globex", header)
         _denied(api, criterion, answer, header=header, tenant="globex", user_tenant="acme")
         answer = _get(api, criterion, base, "acme", header)
         _allowed(api, criterion, answer, header=header, tenant="acme", asked_first="globex")
-        report.ok(
-            "a new acme token: /tenants/globex/orders first → 403, then /tenants/acme/orders "
-            "→ 200 (the policy names the user's tenant, whatever path asked first)"
-        )
+        report.ok(t.text("criteria.cache_ok"))
 
-        criterion = "a globex user reads /tenants/globex/orders (token without 'Bearer ')"
+        criterion = t.text("criteria.globex")
         answer = _get(api, criterion, base, "globex", globex)
         body = _allowed(api, criterion, answer, header=globex, tenant="globex")
-        report.ok(
-            f"a globex token on /tenants/globex/orders → 200, {_orders(body)} of globex, "
-            "authorizer context tenant=globex"
-        )
+        report.ok(t.text("criteria.globex_ok", orders=_orders(body)))
 
     report.ok(_check_config(api))
     report.done()

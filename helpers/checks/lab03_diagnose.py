@@ -17,11 +17,13 @@ from botocore.exceptions import ClientError
 from ..gateway import policy as iam_policy
 from . import lab03_spec as spec
 from .common import (
+    Catalogue,
     RestApiView,
     account_id,
     describe,
     error_code,
     invoke_permission,
+    messages,
     trace_reason,
     why_403,
 )
@@ -66,6 +68,7 @@ class TenantApi(RestApiView):
         super().__init__(lab, api_id, stage)
         self.awslambda = lab.session.client("lambda", region_name=lab.region)
         self.account = account_id(lab)
+        self.texts: Catalogue = messages("lab03")
 
     def api_arn(self) -> str:
         return f"arn:aws:execute-api:{self.lab.region}:{self.account}:{self.api_id}"
@@ -134,7 +137,7 @@ def _policy(answer: AuthorizerAnswer) -> str:
         resource = statement.get("Resource")
         resources = [resource] if isinstance(resource, str) else list(resource or [])
         parts += [f"{statement.get('Effect')} {r!r}" for r in resources]
-    return "; ".join(parts) or "no statement"
+    return "; ".join(parts) or messages("lab03").text("why.no_statement")
 
 
 # ---------------------------------------------------------------------------- configuration
@@ -142,26 +145,24 @@ def _policy(answer: AuthorizerAnswer) -> str:
 
 def method_problem(api: TenantApi) -> Problem | None:
     """GET /tenants/{tenant}/orders uses a Lambda authorizer (CUSTOM) that exists."""
+    t = api.texts
     method = api.orders()
     kind = method.get("authorizationType") or "NONE"
     if kind != "CUSTOM":
         more = (
-            "" if api.authorizers() else f"\nCreate the authorizer first:\n{spec.AUTHORIZER_HINT}"
+            "\n" + t.text("fix.create_first", authorizer=t.text("code.authorizer"))
+            if not api.authorizers()
+            else ""
         )
-        why = {
-            "NONE": "so API Gateway lets every request through to the orders function",
-            "COGNITO_USER_POOLS": "so API Gateway checks an ID token itself and never asks your "
-            "function about tenants",
-            "AWS_IAM": "so API Gateway wants a SigV4 signature, not a Cognito token",
-        }.get(kind, "")
+        why = t.text(f"why.kind_{kind}") if t.has(f"why.kind_{kind}") else ""
         return (
-            f"method GET {spec.PATH} has authorizationType {kind}" + (f", {why}" if why else ""),
-            spec.METHOD_HINT + more,
+            t.text("why.authorization_type", kind=kind) + (f", {why}" if why else ""),
+            t.text("code.method") + more,
         )
     if api.authorizer() is None:
         return (
-            f"GET {spec.PATH} names authorizer {method.get('authorizerId')!r}, which does not exist",
-            spec.AUTHORIZER_HINT + "\nthen point the method at its id and deploy again.",
+            t.text("why.no_authorizer", authorizer_id=method.get("authorizerId")),
+            t.text("fix.then_point", authorizer=t.text("code.authorizer")),
         )
     return None
 
@@ -171,29 +172,26 @@ def authorizer_problem(api: TenantApi) -> Problem | None:
     problem = method_problem(api)
     if problem:
         return problem
+    t = api.texts
     authorizer = api.authorizer() or {}
     name = authorizer.get("name") or authorizer.get("id")
     if authorizer.get("type") != "TOKEN":
         return (
-            f"authorizer {name!r} has type {authorizer.get('type')}: this lab wants a TOKEN "
-            "authorizer (its event carries the header in authorizationToken)",
-            spec.AUTHORIZER_HINT,
+            t.text("why.not_token", name=name, kind=authorizer.get("type")),
+            t.text("code.authorizer"),
         )
     source = authorizer.get("identitySource") or ""
     if source.lower() != spec.IDENTITY_SOURCE.lower():
         return (
-            f"authorizer {name!r} reads the token from {source or 'nowhere'}, and clients send "
-            "it in the Authorization header",
-            spec.IDENTITY_HINT,
+            t.text("why.identity", name=name, source=source or t.text("why.nowhere")),
+            t.text("code.identity"),
         )
     return None
 
 
 def _permission_hint(function: str, source_arn: str, statement_id: str) -> str:
-    return (
-        f'lam.add_permission(FunctionName="{function}", StatementId="{statement_id}",\n'
-        '    Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com",\n'
-        f'    SourceArn="{source_arn}")'
+    return messages("lab03").text(
+        "code.permission", function=function, statement_id=statement_id, source_arn=source_arn
     )
 
 
@@ -201,29 +199,29 @@ def permission_problem(
     api: TenantApi, uri: str | None, source_arn: str, *, what: str, hint_arn: str, sid: str
 ) -> Problem | None:
     """The function ``uri`` names exists and lets API Gateway invoke it for ``source_arn``."""
+    t = api.texts
+    label = t.text(f"why.what_{what}")
     name = function_name(uri)
     if name is None:
-        return (
-            f"the {what}'s URI {uri!r} is not a Lambda invocation URI",
-            'uri=f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/'
-            '{function_arn}/invocations"',
-        )
+        return t.text("why.not_lambda_uri", what=label, uri=uri), t.text("code.lambda_uri")
     try:
         fn = api.awslambda.get_function(FunctionName=name)["Configuration"]
     except ClientError as exc:
         if error_code(exc) != "ResourceNotFoundException":
             raise
-        return (f"the {what} calls function {name!r}, which does not exist", "Create it first.")
+        return t.text("why.no_function", what=label, name=name), t.text("fix.create_it")
     allowed, arns = invoke_permission(
         api.awslambda, name, fn["FunctionArn"], source_arn, api.account
     )
     if allowed:
         return None
-    return (
-        f"{what} function {name!r} has no permission for {source_arn}"
-        + (f"\n(its policy allows only {', '.join(arns)})" if arns else " (it has no policy)"),
-        _permission_hint(name, hint_arn, sid),
+    why = t.text("why.no_permission", what=label, name=name, source_arn=source_arn)
+    why += (
+        "\n" + t.text("why.policy_allows", arns=", ".join(arns))
+        if arns
+        else t.text("why.no_policy")
     )
+    return why, _permission_hint(name, hint_arn, sid)
 
 
 def authorizer_permission_problem(api: TenantApi) -> Problem | None:
@@ -244,11 +242,7 @@ def authorizer_permission_problem(api: TenantApi) -> Problem | None:
 def orders_permission_problem(api: TenantApi) -> Problem | None:
     integration = api.integration("GET", spec.PATH)
     if integration is None:
-        return (
-            f"GET {spec.PATH} has no integration",
-            'apigateway.put_integration(..., httpMethod="GET", type="AWS_PROXY", '
-            'integrationHttpMethod="POST", uri=<the tenant-orders invocation URI>)',
-        )
+        return api.texts.text("why.no_integration"), api.texts.text("code.integration")
     return permission_problem(
         api,
         integration.get("uri"),
@@ -274,26 +268,19 @@ def server_problem(api: TenantApi, header: str | None, tenant: str) -> Problem |
         problem = authorizer_permission_problem(api)
         function = _authorizer_function(api)
         if problem is None and function and header:
+            t = api.texts
             answer = api.ask(function, header, tenant)
             if answer.error and answer.error != spec.UNAUTHORIZED:
                 hint = (
-                    spec.UNAUTHORIZED_HINT
+                    t.text("code.unauthorized")
                     if "NotAuthorized" in answer.error
-                    else f"Read its logs (/aws/lambda/{function}), or call it yourself with "
-                    'lam.invoke(FunctionName=..., Payload=json.dumps({"type": "TOKEN", '
-                    '"authorizationToken": ..., "methodArn": ...}))'
+                    else t.text("fix.logs", function=function)
                 )
-                return (
-                    f"the authorizer function {function!r} failed: {answer.error}\n"
-                    'API Gateway answers 500 for any error but Exception("Unauthorized")',
-                    hint,
-                )
+                return t.text("why.authorizer_failed", function=function, error=answer.error), hint
             if answer.malformed:
                 return (
-                    f"the authorizer function {function!r} answered something that is not an "
-                    f"authorizer's answer ({answer.malformed})",
-                    'Return {"principalId": ..., "policyDocument": {"Version": "2012-10-17", '
-                    '"Statement": [...]}, "context": {...}}',
+                    t.text("why.malformed", function=function, malformed=answer.malformed),
+                    t.text("code.answer_shape"),
                 )
     return problem or orders_permission_problem(api)
 
@@ -303,10 +290,10 @@ def open_problem(api: TenantApi) -> Problem:
     problem = method_problem(api)
     if problem:
         return problem
+    t = api.texts
     return (
-        f"GET {spec.PATH} uses a Lambda authorizer in your API, but stage {api.stage!r} "
-        "serves an older deployment",
-        f"Changes are not live until you deploy them: apigateway.{spec.REDEPLOY}",
+        t.text("why.older_deployment", stage=api.stage),
+        t.text("fix.redeploy", redeploy=t.text("code.redeploy")),
     )
 
 
@@ -318,10 +305,10 @@ def forged_problem(api: TenantApi, header: str, tenant: str) -> Problem | None:
         return problem
     answer = api.ask(function, header, tenant)
     if not answer.error and not answer.malformed:
+        t = api.texts
         return (
-            f"your authorizer function {function!r} accepted a forged token (it returned the "
-            f"policy {_policy(answer)}): it must ask Cognito whether the token is genuine",
-            spec.UNAUTHORIZED_HINT,
+            t.text("why.accepted_forged", function=function, policy=_policy(answer)),
+            t.text("code.unauthorized"),
         )
     return None
 
@@ -331,48 +318,37 @@ def unauthorized_problem(api: TenantApi, header: str, tenant: str, user_tenant: 
     problem = authorizer_problem(api)
     if problem:
         return problem
+    t = api.texts
     authorizer = api.authorizer() or {}
     pattern = authorizer.get("identityValidationExpression")
     if pattern and not re.fullmatch(pattern, header):
-        return (
-            f"the token does not match the authorizer's identityValidationExpression {pattern!r}, "
-            "so API Gateway refuses it without calling your function",
-            "Remove the expression (update_authorizer, op remove path "
-            "/identityValidationExpression), then deploy again.",
-        )
+        return t.text("why.validation", pattern=pattern), t.text("fix.validation")
     function = _authorizer_function(api)
     if function:
         answer = api.ask(function, header, tenant)
         if answer.error == spec.UNAUTHORIZED:
             bare = header.removeprefix("Bearer ")
             if bare != header and api.ask(function, bare, tenant).error is None:
-                return (
-                    f"your authorizer function {function!r} refuses 'Bearer <token>' but accepts "
-                    "the bare token: the Authorization header carries the 'Bearer ' prefix",
-                    spec.BEARER_HINT,
-                )
+                return t.text("why.bearer", function=function), t.text("code.bearer")
             if tenant != user_tenant:
                 return (
-                    f"your authorizer function {function!r} answered Unauthorized (401) for a "
-                    f"valid {user_tenant} token: 401 means 'who are you?'. A known user of "
-                    "another tenant gets 403: return a policy that does not cover this path",
-                    spec.POLICY_HINT,
+                    t.text("why.unauthorized_other", function=function, user_tenant=user_tenant),
+                    t.text("code.policy"),
                 )
             return (
-                f"your authorizer function {function!r} answered Unauthorized for a valid "
-                f"access token of a user of tenant {user_tenant}",
-                spec.UNAUTHORIZED_HINT + "\n" + spec.TENANT_HINT,
+                t.text("why.unauthorized_valid", function=function, user_tenant=user_tenant),
+                t.text(
+                    "fix.tenant",
+                    unauthorized=t.text("code.unauthorized"),
+                    tenant=t.text("code.tenant"),
+                ),
             )
         if answer.error is None and not answer.malformed:
             return (
-                f"your authorizer function accepts the token when asked directly, but stage "
-                f"{api.stage!r} serves an older deployment of the authorizer",
-                f"Deploy again: apigateway.{spec.REDEPLOY}",
+                t.text("why.stale", stage=api.stage),
+                t.text("fix.deploy_again", redeploy=t.text("code.redeploy")),
             )
-    return (
-        "API Gateway answered 401 Unauthorized",
-        f"Check the authorizer function {function!r}: its logs say why.",
-    )
+    return t.text("why.answered_401"), t.text("fix.check_function", function=function)
 
 
 def denied_problem(
@@ -388,29 +364,17 @@ def denied_problem(
     first = api.ask(function, header, asked_first or tenant)
     if first.error or first.malformed:
         return None
+    t = api.texts
+    policy = t.text("code.policy")
     decision = first.decision(arn)
     if decision.effect == iam_policy.EXPLICIT_DENY:
-        return (
-            f"your authorizer's policy denies {arn} (statement {json.dumps(decision.statement)})",
-            spec.POLICY_HINT,
-        )
+        why = t.text("why.explicit_deny", arn=arn, statement=json.dumps(decision.statement))
+        return why, policy
     if decision.allowed:
         return None
     if asked_first:
-        return (
-            f"API Gateway cached the answer your authorizer gave when this token asked for "
-            f"/tenants/{asked_first}/orders, and its policy is {_policy(first)}.\n"
-            "API Gateway reuses that answer for every path this token calls "
-            "(authorizerResultTtlInSeconds, 300 s by default),\nso the policy must name the "
-            "user's own tenant path, whatever path is asked: build it from the user's "
-            "custom:tenant, not from the methodArn as it is",
-            spec.POLICY_HINT,
-        )
-    return (
-        f"your authorizer's policy for a {tenant} token is {_policy(first)}, which does not "
-        f"cover {arn}",
-        spec.POLICY_HINT,
-    )
+        return t.text("why.cached", asked_first=asked_first, policy=_policy(first)), policy
+    return t.text("why.not_covered", tenant=tenant, policy=_policy(first), arn=arn), policy
 
 
 def crossed_problem(api: TenantApi, header: str, tenant: str, user_tenant: str) -> Problem | None:
@@ -425,9 +389,10 @@ def crossed_problem(api: TenantApi, header: str, tenant: str, user_tenant: str) 
     if decision.allowed and decision.statement is not None:
         resource = decision.statement.get("Resource")
         shown = resource if isinstance(resource, str) else ", ".join(resource or [])
+        t = api.texts
         return (
-            f"the authorizer's policy allows {shown!r} so {user_tenant} reached {tenant}'s orders",
-            "Allow exactly the user's own tenant path:\n" + spec.POLICY_HINT,
+            t.text("why.crossed", shown=shown, user_tenant=user_tenant, tenant=tenant),
+            t.text("fix.exactly", policy=t.text("code.policy")),
         )
     return None
 
@@ -445,25 +410,20 @@ def explain(
 ) -> tuple[str, str]:
     """(what happened, hint) for an answer that is not what the spec asks: ``problem`` if
     the situation's diagnosis found one, else what the status code alone suggests."""
+    t = api.texts
+    redeploy = t.text("code.redeploy")
     status = response.status_code
     if status == 403 and "Missing Authentication Token" in response.text:
-        problem = why_403(api, "GET", spec.PATH, deploy=spec.DEPLOY, redeploy=spec.REDEPLOY)
+        problem = why_403(api, "GET", spec.PATH, deploy=t.text("code.deploy"), redeploy=redeploy)
     elif problem is None and status == 500:
         problem = server_problem(api, header, tenant)
     elif problem is None and status == 502:
-        problem = (
-            "API Gateway called the orders function, but it failed or answered in the wrong shape",
-            'Create it from functions/tenant_orders.py with Handler="tenant_orders.handler".',
-        )
-    why, hint = problem or (
-        "",
-        "Your API's configuration looks right: was it deployed after the last change? "
-        f"apigateway.{spec.REDEPLOY}",
-    )
+        problem = t.text("why.orders_failed"), t.text("fix.orders_function")
+    why, hint = problem or ("", t.text("fix.deployed", redeploy=redeploy))
     lines = [describe(response)]
     if why:
-        lines.append(f"because {why}")
+        lines.append(t.text("ui.because", why=why))
     reason = trace_reason(api.lab, TRACE_STEPS)
     if reason:
-        lines.append(f"(gateway: {reason})")
+        lines.append(t.text("ui.gateway", reason=reason))
     return "\n".join(lines), hint

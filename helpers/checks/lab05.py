@@ -35,7 +35,7 @@ from websocket import (
 )
 
 from . import lab05_spec as spec
-from .common import Report, error_code, fail, short
+from .common import Report, error_code, fail, messages, short
 from .lab05_diagnose import (
     ChatApi,
     Problem,
@@ -102,41 +102,39 @@ def _target(chat: ChatApi) -> str:
 
 
 def _connect_problem(chat: ChatApi, status: int) -> Problem:
+    t = chat.texts
     if status == 403 and chat.stage_deployment() is None:
         return (
-            f"stage {chat.stage!r} does not exist or serves no deployment",
-            f"Run the setup cells again: they create the stage and deploy ({spec.DEPLOY}).",
+            t.text("why.no_stage", stage=chat.stage),
+            t.text("fix.setup", deploy=t.text("code.deploy")),
         )
     if status == 404:
-        return (f"there is no WebSocket API {chat.api_id!r}", "Run the setup cells again.")
-    return (
-        "the chat's $connect route refused the connection (its function failed, or may not "
-        "be invoked)",
-        f"$connect belongs to the given chat: run the setup cells again, and leave the "
-        f"{spec.CHAT_FUNCTION!r} function and its permission as they are.",
-    )
+        return t.text("why.no_api", api_id=chat.api_id), t.text("fix.setup_again")
+    return t.text("why.connect_refused"), t.text("fix.connect")
 
 
 def _connect(chat: ChatApi, criterion: str, name: str) -> _Client:
     __tracebackhide__ = True
+    t = chat.texts
     url = f"{chat.lab.websocket_url(chat.api_id, chat.stage)}?name={name}"
-    where = f"stage {chat.stage!r} of WebSocket API {chat.api_id}"
+    where = t.text("expected.where", stage=chat.stage, api_id=chat.api_id)
+    expected = t.text("expected.connect", name=name, where=where)
     try:
         return _Client(name, create_connection(url, timeout=CONNECT_S))
     except WebSocketBadStatusException as exc:
         why, hint = _connect_problem(chat, exc.status_code)
-        lines = [f"the handshake of {name} was refused with HTTP {exc.status_code}"]
-        lines.append(f"because {why}")
+        lines = [t.text("got.refused", name=name, status=exc.status_code)]
+        lines.append(t.text("ui.because", why=why))
         reason = trace_reason(chat.lab, event="CONNECT")
         if reason:
-            lines.append(f"(gateway: {reason})")
-        fail(criterion, expected=f"{name} connects to {where}", got="\n".join(lines), hint=hint)
+            lines.append(t.text("ui.gateway", reason=reason))
+        fail(criterion, expected=expected, got="\n".join(lines), hint=hint)
     except (WebSocketException, OSError) as exc:
         fail(
             criterion,
-            expected=f"{name} connects to {where}",
-            got=f"no connection: {short(str(exc) or type(exc).__name__)}",
-            hint="Check api_id: the id create_api returned in the setup cell.",
+            expected=expected,
+            got=t.text("got.no_connection", error=short(str(exc) or type(exc).__name__)),
+            hint=t.text("fix.api_id"),
         )
 
 
@@ -208,12 +206,14 @@ def _show(message: Any) -> str:
 
 def _summary(got: dict[str, list[Any]]) -> str:
     """``bob got nothing; alice got {...}; carol got nothing``."""
+    t = messages("lab05")
     parts = []
-    for name, messages in got.items():
-        if not messages:
-            parts.append(f"{name} got nothing")
+    for name, received in got.items():
+        if not received:
+            parts.append(t.text("got.got_nothing", name=name))
         else:
-            parts.append(f"{name} got " + " and ".join(_show(m) for m in messages))
+            shown = t.text("got.and").join(_show(m) for m in received)
+            parts.append(t.text("got.got", name=name, messages=shown))
     return "; ".join(parts)
 
 
@@ -227,10 +227,10 @@ def _fail(
 ) -> NoReturn:
     __tracebackhide__ = True
     why, hint = problem
-    lines = [_summary(got), f"because {why}"]
+    lines = [_summary(got), chat.texts.text("ui.because", why=why)]
     reason = trace_reason(chat.lab, route)
     if reason:
-        lines.append(f"(gateway: {reason})")
+        lines.append(chat.texts.text("ui.gateway", reason=reason))
     fail(criterion, expected=expected, got="\n".join(lines), hint=hint)
 
 
@@ -240,10 +240,7 @@ def _error_problem(chat: ChatApi, error: str, what: str) -> Problem:
         return no_route_problem(chat)
     if error == "Internal server error":
         return failed_problem(chat, what)
-    return (
-        f'API Gateway could not process the message ("{error}")',
-        "Read the gateway's line below (on AWS: the stage's execution logs).",
-    )
+    return chat.texts.text("why.gateway_error", error=error), chat.texts.text("fix.gateway_error")
 
 
 def _judge_delivery(
@@ -251,22 +248,21 @@ def _judge_delivery(
 ) -> None:
     """bob got ``want`` exactly once, alice and carol nothing."""
     __tracebackhide__ = True
+    t = chat.texts
+    names = {"alice": spec.SENDER, "bob": spec.RECIPIENT, "carol": spec.BYSTANDER}
+    lookup = t.text("code.lookup")
     bob, alice, carol = got[spec.RECIPIENT], got[spec.SENDER], got[spec.BYSTANDER]
     errors = [e for e in map(_gateway_error, alice) if e]
     if errors:
-        _fail(chat, criterion, expected, got, _error_problem(chat, errors[0], "for this message"))
+        what = t.text("why.for_message")
+        _fail(chat, criterion, expected, got, _error_problem(chat, errors[0], what))
     if want in carol:
         _fail(
             chat,
             criterion,
             expected,
             got,
-            (
-                f"{spec.BYSTANDER} got {spec.RECIPIENT}'s private message: your function posts "
-                "to every connection, as sendMessage's broadcast does, not only to the rows "
-                f"whose name is {spec.RECIPIENT!r}",
-                spec.LOOKUP_HINT,
-            ),
+            (t.text("why.to_bystander", **names), lookup),
         )
     if want in alice:
         _fail(
@@ -274,25 +270,17 @@ def _judge_delivery(
             criterion,
             expected,
             got,
-            (
-                f"{spec.SENDER} got her own private message back: your function posts to the "
-                f"sender too, not only to the rows whose name is {spec.RECIPIENT!r}",
-                spec.LOOKUP_HINT,
-            ),
+            (t.text("why.to_sender", **names), lookup),
         )
     if not bob:
         _fail(chat, criterion, expected, got, silent_problem(chat))
     if bob != [want]:
         if want in bob:
-            problem = (
-                f"{spec.RECIPIENT} got it {bob.count(want)} times: post once to each of the "
-                "recipient's connections",
-                spec.LOOKUP_HINT,
-            )
+            problem = (t.text("why.twice", n=bob.count(want), **names), lookup)
         else:
             wrong = next(m for m in bob if m != want)
             problem = (
-                f"{spec.RECIPIENT}'s message is not the spec's: {difference(want, wrong)}",
+                t.text("why.not_spec", difference=difference(want, wrong), **names),
                 wrong_message_hint(want, wrong),
             )
         _fail(chat, criterion, expected, got, problem)
@@ -302,12 +290,7 @@ def _judge_delivery(
             criterion,
             expected,
             got,
-            (
-                f"your function told {spec.SENDER} that nobody called {spec.RECIPIENT} is "
-                f"connected, though {spec.RECIPIENT} got the message: send the error only "
-                "when no post was delivered",
-                spec.NOBODY_HINT,
-            ),
+            (t.text("why.told_nobody", **names), t.text("code.nobody")),
         )
     if alice or carol:
         who = spec.SENDER if alice else spec.BYSTANDER
@@ -317,11 +300,8 @@ def _judge_delivery(
             expected,
             got,
             (
-                f"{who} got a message too: for a private message that was delivered, only "
-                f"the recipient gets something. A function's return value goes back to the "
-                "sender only on a two-way route (one with a route response): leave "
-                f"{spec.ROUTE} one-way and post only to the recipient's connections",
-                spec.RESPONSE_HINT if who == spec.SENDER else spec.LOOKUP_HINT,
+                t.text("why.extra", who=who),
+                t.text("code.response") if who == spec.SENDER else lookup,
             ),
         )
 
@@ -331,228 +311,184 @@ def _judge_delivery(
 
 def _check_inputs(lab: Any, api_id: Any, stage: Any) -> None:
     __tracebackhide__ = True
+    t = messages("lab05")
     if not api_id or not isinstance(api_id, str):
-        hint = "Run the setup cells from the top: they build the chat and set api_id."
+        hint = t.text("fix.inputs")
         with suppress(Exception):
             v2 = lab.session.client("apigatewayv2", region_name=lab.region)
             found = [a["ApiId"] for a in v2.get_apis()["Items"] if a.get("Name") == spec.NAME]
             if found:
-                hint = (
-                    f"A WebSocket API named {spec.NAME!r} exists (id {', '.join(found)}): "
-                    f"assign its id to api_id.\n{hint}"
-                )
+                hint = t.text("fix.exists", name=spec.NAME, ids=", ".join(found)) + "\n" + hint
         fail(
-            "the WebSocket API id is set",
-            expected="api_id: the id create_api returned (a string such as 'a1b2c3d4e5')",
-            got=f"api_id = {api_id!r}: the setup cell that builds the chat has not run",
+            t.text("criteria.inputs_api"),
+            expected=t.text("expected.api_id"),
+            got=t.text("got.api_id", api_id=api_id),
             hint=hint,
         )
     if stage != spec.STAGE:
         fail(
-            f"the stage is {spec.STAGE!r}",
-            expected=f"the spec's stage name {spec.STAGE!r}",
-            got=f"{stage!r}",
-            hint=f'check_lab05(lab, api_id, "{spec.STAGE}")',
+            t.text("criteria.inputs_stage", stage=spec.STAGE),
+            expected=t.text("expected.stage", stage=spec.STAGE),
+            got=repr(stage),
+            hint=t.text("fix.stage", stage=spec.STAGE),
         )
 
 
 def _check_api(chat: ChatApi) -> str:
     __tracebackhide__ = True
-    criterion = f"WebSocket API {spec.NAME!r} selects routes by {spec.ROUTE_SELECTION}"
+    t = chat.texts
+    criterion = t.text("criteria.api", name=spec.NAME, expression=spec.ROUTE_SELECTION)
     described = chat.describe()
     if described is None:
         fail(
             criterion,
-            expected=f"an API with id {chat.api_id!r}",
-            got="no such API (deleted, or an id from another run?)",
-            hint="Run the setup cells again and use the api_id they set.",
+            expected=t.text("expected.api", api_id=chat.api_id),
+            got=t.text("got.no_api"),
+            hint=t.text("fix.api"),
         )
     kind = described.get("ProtocolType")
     if kind != "WEBSOCKET":
         fail(
             criterion,
-            expected="a WebSocket API",
-            got=f"API {chat.api_id} ({described.get('Name')!r}) is an {kind} API",
-            hint="Use the api_id of the chat the setup cell builds.",
+            expected=t.text("expected.websocket"),
+            got=t.text("got.kind", api_id=chat.api_id, name=described.get("Name"), kind=kind),
+            hint=t.text("fix.websocket"),
         )
     expression = described.get("RouteSelectionExpression")
     if expression != spec.ROUTE_SELECTION:
         fail(
             criterion,
-            expected=f"RouteSelectionExpression {spec.ROUTE_SELECTION!r}",
-            got=f"{expression!r}",
-            hint="apigatewayv2.update_api(ApiId=api_id, "
-            f'RouteSelectionExpression="{spec.ROUTE_SELECTION}"), then deploy again.',
+            expected=t.text("expected.expression", expression=spec.ROUTE_SELECTION),
+            got=repr(expression),
+            hint=t.text("fix.expression", expression=spec.ROUTE_SELECTION),
         )
     return criterion
 
 
 def _private(chat: ChatApi, clients: dict[str, _Client]) -> str:
     __tracebackhide__ = True
-    alice, bob = spec.SENDER, spec.RECIPIENT
-    criterion = f"{alice} sends {bob} a private message: {bob} gets it, and no one else"
+    t = chat.texts
+    alice, bob, carol = spec.SENDER, spec.RECIPIENT, spec.BYSTANDER
+    criterion = t.text("criteria.private", alice=alice, bob=bob)
     want = spec.private_message(alice, bob, spec.PRIVATE_TEXT)
-    expected = f"{bob} gets {json.dumps(want)}; {alice} and {spec.BYSTANDER} get nothing"
+    names = {"alice": alice, "bob": bob, "carol": carol, "want": json.dumps(want)}
+    expected = t.text("expected.private", **names)
     got = _exchange(chat, clients, spec.private_request(bob, spec.PRIVATE_TEXT), (bob,))
     _judge_delivery(chat, criterion, expected, got, want)
-    return (
-        f'{alice} → {bob} {{"action": "{spec.ROUTE}", "to": "{bob}", ...}}: {bob} gets '
-        f"{json.dumps(want)}; {alice} and {spec.BYSTANDER} get nothing"
-    )
+    return t.text("criteria.private_ok", **names)
 
 
 def _nobody(chat: ChatApi, clients: dict[str, _Client]) -> str:
     __tracebackhide__ = True
+    t = chat.texts
     alice, dave = spec.SENDER, spec.NOBODY
-    criterion = f"a private message to {dave}, who is not connected, gets {alice} an error"
+    criterion = t.text("criteria.nobody", dave=dave, alice=alice)
     want = spec.nobody_error(dave)
-    expected = f"{alice} gets {json.dumps(want)}; {spec.RECIPIENT} and {spec.BYSTANDER} nothing"
+    expected = t.text(
+        "expected.nobody",
+        alice=alice,
+        want=json.dumps(want),
+        bob=spec.RECIPIENT,
+        carol=spec.BYSTANDER,
+    )
     got = _exchange(chat, clients, spec.private_request(dave, spec.NOBODY_TEXT), (alice,))
     mine = got[alice]
+    nobody = t.text("code.nobody")
     errors = [e for e in map(_gateway_error, mine) if e]
     if errors:
-        what = f"when nobody called {dave} is connected"
+        what = t.text("why.when_nobody", dave=dave)
         _fail(chat, criterion, expected, got, _error_problem(chat, errors[0], what))
     others = [n for n in (spec.RECIPIENT, spec.BYSTANDER) if got[n]]
     if others:
-        _fail(
-            chat,
-            criterion,
-            expected,
-            got,
-            (
-                f"your function sent the message for {dave} to {' and '.join(others)}: it must "
-                f"go to the rows whose name is {dave!r}, and there are none",
-                spec.LOOKUP_HINT,
-            ),
-        )
+        why = t.text("why.nobody_others", dave=dave, others=t.text("got.and").join(others))
+        _fail(chat, criterion, expected, got, (why, t.text("code.lookup")))
     if not mine:
-        _fail(
-            chat,
-            criterion,
-            expected,
-            got,
-            (
-                f"your function sent {alice} nothing when nobody called {dave} is connected "
-                "(a function's return value reaches the client only on a two-way route; this "
-                "one is one-way, so post the error to the sender's own connection)",
-                spec.NOBODY_HINT,
-            ),
-        )
+        why = t.text("why.nobody_silent", alice=alice, dave=dave)
+        _fail(chat, criterion, expected, got, (why, nobody))
     if mine != [want]:
         wrong = next((m for m in mine if m != want), mine[0])
+        what = t.text("why.nobody_more") if want in mine else difference(want, wrong)
         _fail(
             chat,
             criterion,
             expected,
             got,
-            (
-                f"{alice} got "
-                + ("it more than once" if want in mine else difference(want, wrong)),
-                spec.NOBODY_HINT,
-            ),
+            (t.text("why.nobody_got", alice=alice, what=what), nobody),
         )
-    return f"{alice} → {dave} (not connected): {alice} gets {json.dumps(want)}"
+    return t.text("criteria.nobody_ok", alice=alice, dave=dave, want=json.dumps(want))
 
 
 def _gone(chat: ChatApi, clients: dict[str, _Client]) -> str:
     """A row of a connection of bob's that is gone: bob still gets the message, the row is
     deleted, alice gets nothing. The check adds the row, and deletes it if it stays."""
     __tracebackhide__ = True
-    alice, bob = spec.SENDER, spec.RECIPIENT
-    criterion = (
-        f"a private message to {bob}, who also has a row of a connection that is gone, "
-        f"reaches {bob}; that row is deleted"
-    )
+    t = chat.texts
+    alice, bob, carol = spec.SENDER, spec.RECIPIENT, spec.BYSTANDER
+    criterion = t.text("criteria.gone", bob=bob)
     ddb = chat.lab.session.client("dynamodb", region_name=chat.lab.region)
     key = {"connectionId": {"S": spec.GONE_CONNECTION_ID}}
     expires = int(chat.lab.clock.now()) + 3600
     try:
         ddb.put_item(
             TableName=spec.TABLE,
-            Item={**key, "name": {"S": bob}, "expiresAt": {"N": str(expires)}},
+            Item={
+                **key,
+                "userId": {"S": bob},
+                "name": {"S": bob},
+                "expiresAt": {"N": str(expires)},
+            },
         )
     except ClientError as exc:
         fail(
             criterion,
-            expected=f"the check can add a row to the table {spec.TABLE!r}",
+            expected=t.text("expected.table_row", table=spec.TABLE),
             got=f"{error_code(exc)}: {exc.response.get('Error', {}).get('Message')}",
-            hint="Run the setup cells again: they create the table.",
+            hint=t.text("fix.table"),
         )
     want = spec.private_message(alice, bob, spec.GONE_TEXT)
-    expected = (
-        f"{bob} gets {json.dumps(want)}, {alice} and {spec.BYSTANDER} nothing, and the row "
-        f"{spec.GONE_CONNECTION_ID} is deleted"
+    expected = t.text(
+        "expected.gone",
+        bob=bob,
+        want=json.dumps(want),
+        alice=alice,
+        carol=carol,
+        connection=spec.GONE_CONNECTION_ID,
     )
     try:
         got = _exchange(chat, clients, spec.private_request(bob, spec.GONE_TEXT), (bob,))
-        gone_problem = (
-            f"the table held a row named {bob} for connection {spec.GONE_CONNECTION_ID}, which "
-            "is gone (the check added it: a client that left without its $disconnect): "
-            "post_to_connection raises GoneException for it, and your function ",
-            spec.GONE_HINT,
-        )
+        gone_row = t.text("why.gone_row", bob=bob, connection=spec.GONE_CONNECTION_ID)
+        gone_hint = t.text("code.gone")
         errors = [e for e in map(_gateway_error, got[alice]) if e]
         if "Internal server error" in errors:
-            _fail(
-                chat,
-                criterion,
-                expected,
-                got,
-                (gone_problem[0] + "failed on it", gone_problem[1]),
-            )
+            _fail(chat, criterion, expected, got, (gone_row + t.text("why.gone_failed"), gone_hint))
         if not got[bob]:
-            _fail(
-                chat,
-                criterion,
-                expected,
-                got,
-                (gone_problem[0] + f"stopped there, so {bob} got nothing", gone_problem[1]),
-            )
+            why = gone_row + t.text("why.gone_stopped", bob=bob)
+            _fail(chat, criterion, expected, got, (why, gone_hint))
         _judge_delivery(chat, criterion, expected, got, want)
         left = ddb.get_item(TableName=spec.TABLE, Key=key, ConsistentRead=True).get("Item")
         if left:
-            _fail(
-                chat,
-                criterion,
-                expected,
-                got,
-                (
-                    gone_problem[0] + "left the row in the table (every later message "
-                    "tries it again, until its TTL)",
-                    gone_problem[1],
-                ),
-            )
+            _fail(chat, criterion, expected, got, (gone_row + t.text("why.gone_left"), gone_hint))
     finally:
         with suppress(ClientError):
             ddb.delete_item(TableName=spec.TABLE, Key=key)
-    return (
-        f"{alice} → {bob} while the table also names {bob} for a connection that is gone: "
-        f"{bob} gets it, the row of the gone connection is deleted"
-    )
+    return t.text("criteria.gone_ok", alice=alice, bob=bob)
 
 
 def _broadcast(chat: ChatApi, clients: dict[str, _Client]) -> str:
     __tracebackhide__ = True
-    criterion = "sendMessage still reaches everyone"
+    t = chat.texts
+    criterion = t.text("criteria.broadcast")
     want = spec.broadcast_message(spec.SENDER, spec.BROADCAST_TEXT)
-    expected = f"{', '.join(spec.USERS)} each get {json.dumps(want)}"
+    expected = t.text("expected.broadcast", users=", ".join(spec.USERS), want=json.dumps(want))
     got = _exchange(chat, clients, spec.broadcast_request(spec.BROADCAST_TEXT), spec.USERS)
     if all(got[name] == [want] for name in spec.USERS):
-        return (
-            f"{spec.SENDER} → everyone (sendMessage, the given chat): alice, bob and carol "
-            f"each get {json.dumps(want)}"
-        )
+        return t.text("criteria.broadcast_ok", alice=spec.SENDER, want=json.dumps(want))
     _fail(
         chat,
         criterion,
         expected,
         got,
-        (
-            "the given chat's sendMessage no longer works as it did",
-            "sendMessage belongs to the given chat: run the setup cells again, and leave the "
-            f"{spec.CHAT_FUNCTION!r} function, its routes and its permission as they are.",
-        ),
+        (t.text("why.broadcast"), t.text("fix.broadcast")),
         route="sendMessage",
     )
 
@@ -560,15 +496,20 @@ def _broadcast(chat: ChatApi, clients: dict[str, _Client]) -> str:
 def check_lab05(lab: Any, api_id: Any, stage: Any = spec.STAGE) -> None:
     """Lab 05: ``sendPrivate`` delivers to the named recipient only, as the spec says."""
     __tracebackhide__ = True
-    report = Report("lab 05, private messages, meets the spec")
+    t = messages("lab05")
+    report = Report(t.text("report.title"))
     _check_inputs(lab, api_id, stage)
     chat = ChatApi(lab, api_id, stage)
     report.ok(_check_api(chat))
-    criterion = f"{', '.join(spec.USERS)} connect to stage {spec.STAGE!r}"
+    criterion = t.text("criteria.connect", users=", ".join(spec.USERS), stage=spec.STAGE)
     with _connected(chat, criterion) as clients:
         report.ok(
-            f"{', '.join(spec.USERS[:-1])} and {spec.USERS[-1]} connect to stage "
-            f"{spec.STAGE!r} (?name=...)"
+            t.text(
+                "criteria.connect_ok",
+                first=", ".join(spec.USERS[:-1]),
+                last=spec.USERS[-1],
+                stage=spec.STAGE,
+            )
         )
         report.ok(_private(chat, clients))
         report.ok(_nobody(chat, clients))

@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from . import lab05_spec as spec
-from .common import account_id, error_code, invoke_permission
+from .common import Catalogue, account_id, error_code, invoke_permission, messages
 
 Problem = tuple[str, str]
 
@@ -44,6 +44,7 @@ class ChatApi:
         self.stage = stage
         self.v2 = lab.session.client("apigatewayv2", region_name=lab.region)
         self.awslambda = lab.session.client("lambda", region_name=lab.region)
+        self.texts: Catalogue = messages("lab05")
         self._account: str | None = None
 
     @property
@@ -151,125 +152,124 @@ def integration_status(lab: Any, route_key: str) -> int | None:
 
 def no_route_problem(chat: ChatApi) -> Problem:
     """Why API Gateway found no route for ``{"action": "sendPrivate"}`` (Forbidden)."""
+    t = chat.texts
     routes = chat.routes()
-    keys = ", ".join(sorted(routes)) or "none"
+    keys = ", ".join(sorted(routes)) or t.text("why.none")
     if spec.ROUTE in routes:
         return (
-            f"the stage's deployment has no {spec.ROUTE} route: redeploy. Your API has the "
-            f"route, but stage {chat.stage!r} still serves the deployment made before you "
-            "added it, and changes are live only once deployed",
-            f"Deploy again: {spec.DEPLOY}",
+            t.text("why.deployed_without", stage=chat.stage),
+            t.text("fix.redeploy", deploy=t.text("code.deploy")),
         )
     near = [k for k in routes if k.lower() == spec.ROUTE.lower()]
     if near:
-        return (
-            f"route key is case-sensitive: found {near[0]}, and API Gateway matches the "
-            f"message's action {spec.ROUTE!r} exactly",
-            spec.RENAME_HINT,
-        )
-    return (
-        f"your API has no route {spec.ROUTE} (its routes: {keys}); with no route for the "
-        "message's action and no $default route, API Gateway answers Forbidden",
-        spec.ROUTE_HINT,
-    )
+        return t.text("why.case", found=near[0]), t.text("code.rename")
+    return t.text("why.no_route", keys=keys), t.text("code.route")
+
+
+def permission_hint(chat: ChatApi, function: str) -> str:
+    return chat.texts.text("code.permission", function=function)
 
 
 def permission_problem(chat: ChatApi, function: str) -> Problem | None:
     """The function lets API Gateway invoke it for ``.../{stage}/sendPrivate``."""
+    t = chat.texts
     try:
         fn = chat.awslambda.get_function(FunctionName=function)["Configuration"]
     except ClientError as exc:
         if error_code(exc) != "ResourceNotFoundException":
             raise
-        return (
-            f"route {spec.ROUTE}'s integration calls function {function!r}, which does not exist",
-            spec.FUNCTION_HINT,
-        )
+        return t.text("why.no_function", function=function), t.text("code.function")
     source_arn = chat.source_arn(spec.ROUTE)
     allowed, arns = invoke_permission(
         chat.awslambda, function, fn["FunctionArn"], source_arn, chat.account
     )
     if allowed:
         return None
-    return (
-        f"function {function!r} has no permission for {source_arn} (API Gateway invokes a "
-        "WebSocket route's function with the source ARN .../{stage}/{route key})"
-        + (f"\n(its policy allows only {', '.join(arns)})" if arns else " (it has no policy)"),
-        spec.permission_hint(function),
+    why = t.text("why.no_permission", function=function, source_arn=source_arn)
+    why += (
+        "\n" + t.text("why.policy_allows", arns=", ".join(arns))
+        if arns
+        else t.text("why.no_policy")
     )
+    return why, permission_hint(chat, function)
 
 
 def failed_problem(chat: ChatApi, what: str) -> Problem:
     """Why the ``sendPrivate`` route answered ``Internal server error``: no integration, no
     function, no permission, or the function failed. ``what``: the situation, for the
     text (e.g. "when one of bob's connections is gone")."""
+    t = chat.texts
     route = chat.routes().get(spec.ROUTE)
     integration = chat.integration(route) if route else None
     if route is not None and integration is None:
-        return (f"route {spec.ROUTE} has no integration (Target)", spec.INTEGRATION_HINT)
+        return t.text("why.no_integration"), t.text("code.integration")
     function = function_name((integration or {}).get("IntegrationUri"))
     if function is not None:
         problem = permission_problem(chat, function)
         if problem:
             return problem
     name = function or spec.PRIVATE_FUNCTION
-    return (
-        f"your function {name!r} failed {what}; API Gateway tells the sender only "
-        '"Internal server error"',
-        f"Read its logs (the log group /aws/lambda/{name}), or look at the gateway's line "
-        "below (on AWS: the stage's execution logs).",
-    )
+    return t.text("why.failed", function=name, what=what), t.text("fix.logs", function=name)
 
 
 def silent_problem(chat: ChatApi) -> Problem:
     """Why nobody got anything for a private message that reached the route's function."""
+    t = chat.texts
     function = chat.function_of(spec.ROUTE)
     status = integration_status(chat.lab, spec.ROUTE)
     if function == spec.CHAT_FUNCTION:
         return (
-            f"route {spec.ROUTE} calls the given chat function {function!r}, which knows only "
-            f"$connect, $disconnect and sendMessage (it answers 400 to {spec.ROUTE})",
-            f"Integrate the route with your own function {spec.PRIVATE_FUNCTION!r}:\n"
-            + spec.INTEGRATION_HINT,
+            t.text("why.chat_function", function=function),
+            t.text("fix.own_function", integration=t.text("code.integration")),
         )
-    why = (
-        f" (it answered statusCode {status}; on a one-way route nobody sees that answer)"
+    answered = (
+        t.text("why.answered", status=status)
         if status is not None and not 200 <= status < 300
         else ""
     )
     return (
-        f"your function {function or spec.PRIVATE_FUNCTION!r} ran{why} but posted nothing "
-        f"to {spec.RECIPIENT}'s connection: it must find the rows whose name is the message's "
-        "'to' and post to each row's connectionId through the @connections API",
-        spec.LOOKUP_HINT + "\nwith the API's endpoint from the event:\n" + spec.ENDPOINT_HINT,
+        t.text(
+            "why.silent",
+            function=function or spec.PRIVATE_FUNCTION,
+            answered=answered,
+            bob=spec.RECIPIENT,
+        ),
+        t.text("fix.silent", lookup=t.text("code.lookup"), endpoint=t.text("code.endpoint")),
     )
 
 
 def difference(expected: dict[str, Any], got: Any) -> str:
     """How a received message differs from the spec's, in words."""
+    t = messages("lab05")
     if not isinstance(got, dict):
-        return f"the message is {json.dumps(got)}, not a JSON object"
+        return t.text("why.not_object", message=json.dumps(got))
     parts = []
     missing = [k for k in expected if k not in got]
     if missing:
-        parts.append("it has no " + ", ".join(repr(k) for k in missing))
+        parts.append(t.text("why.has_no", keys=", ".join(repr(k) for k in missing)))
     for key, value in expected.items():
         if key in got and got[key] != value:
             note = ""
             if value is True and got[key] in ("true", "True", 1):
-                note = " (a JSON boolean: True in Python, not a string)"
-            parts.append(f"{key!r} is {json.dumps(got[key])}, not {json.dumps(value)}{note}")
+                note = t.text("why.boolean")
+            parts.append(
+                t.text(
+                    "why.value",
+                    key=key,
+                    got=json.dumps(got[key]),
+                    want=json.dumps(value),
+                    note=note,
+                )
+            )
     extra = [k for k in got if k not in expected]
     if extra:
-        parts.append("it has more keys: " + ", ".join(repr(k) for k in extra))
-    return "; ".join(parts) or "it differs"
+        parts.append(t.text("why.more_keys", keys=", ".join(repr(k) for k in extra)))
+    return "; ".join(parts) or t.text("why.differs")
 
 
 def wrong_message_hint(expected: dict[str, Any], got: Any) -> str:
     """What to change in the function for a message that differs from the spec's."""
+    t = messages("lab05")
     if isinstance(got, dict) and got.get("from") not in (None, expected.get("from")):
-        return (
-            "'from' is the sender's name, from the sender's row in the table (by the "
-            "event's connectionId):\n" + spec.SENDER_HINT
-        )
-    return "Send exactly the spec's message:\n" + spec.SENDER_HINT
+        return t.text("fix.sender", sender=t.text("code.sender"))
+    return t.text("fix.exact", sender=t.text("code.sender"))

@@ -36,6 +36,16 @@ from moto.moto_api._internal import mock_random
 AUTO_DEPLOY_DESCRIPTION = "Automatic deployment triggered by changes to the Api configuration"
 #: CreateDeployment on an API without routes [unc: wording]
 NO_ROUTES_MESSAGE = "Unable to deploy API because no routes exists in this API"
+#: CreateStage with the name of a stage the API already has (quick create's ``$default``
+#: included): 409 ConflictException, as REST APIs answer [obs]; the v2 wording [unc]
+STAGE_EXISTS_MESSAGE = "Stage already exists"
+
+
+class ConflictException(APIGatewayV2Error):
+    code = 409
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ConflictException", message)
 #: the backend methods that change what a deployment freezes (tags and stages do not)
 API_MUTATIONS = (
     "update_api",
@@ -312,6 +322,8 @@ def _backend_methods() -> dict[str, Callable[..., Any]]:
 
     def create_stage(self: Any, api_id: str, config: dict[str, Any]) -> Any:
         api = self.get_api(api_id)
+        if config.get("stageName") in api.stages:
+            raise ConflictException(STAGE_EXISTS_MESSAGE)
         if config.get("deploymentId"):
             get_deployment_obj(self, api_id, config["deploymentId"])
         stage = original_create_stage(self, api_id, config)

@@ -228,6 +228,27 @@ def test_quick_create_with_a_lambda_target(http_kit: Any, functions_dir: Path) -
     assert event["routeKey"] == "$default"
 
 
+def test_creating_the_default_stage_again_after_quick_create_is_a_conflict(
+    http_kit: Any, functions_dir: Path
+) -> None:
+    """The source documents' recipe: quick create (which makes an auto-deploying $default
+    stage), then ``create-stage --stage-name '$default' --auto-deploy``: AWS refuses the
+    second stage with 409 ConflictException, and the first one stays as it was."""
+    fn = http_kit.function(functions_dir / "echo.py")
+    api_id = http_kit.v2.create_api(Name="SimpleAPI", ProtocolType="HTTP", Target=fn)["ApiId"]
+    with pytest.raises(http_kit.v2.exceptions.ClientError) as refused:
+        http_kit.v2.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    error = refused.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 409
+    assert error["Error"] == {"Code": "ConflictException", "Message": "Stage already exists"}
+    stages = http_kit.v2.get_stages(ApiId=api_id)["Items"]
+    assert [(s["StageName"], s.get("ApiGatewayManaged")) for s in stages] == [("$default", True)]
+    # a named stage is still fine, and so is the same name on another API
+    http_kit.v2.create_stage(ApiId=api_id, StageName="dev")
+    with pytest.raises(http_kit.v2.exceptions.ClientError, match="ConflictException"):
+        http_kit.v2.create_stage(ApiId=api_id, StageName="dev")
+
+
 # ====================================================================================== events
 
 

@@ -271,6 +271,45 @@ def test_request_cache_key_is_all_identity_values(kit: Any, lab: Any) -> None:
     assert bad.status_code == 403  # a new key value: the function ran and denied
 
 
+def test_request_authorizer_without_caching_is_called_whatever_the_request_carries(
+    kit: Any, lab: Any
+) -> None:
+    """With result caching off (TTL 0) a REST REQUEST authorizer's identity sources are not
+    checked: the function is called, and it decides (here: no tenant → Deny → 403). With
+    caching on, the same request is 401 without a call (the test above)."""
+    api = Api(
+        kit,
+        auth_source=FUNCTIONS / "request_authorizer.py",
+        auth_type="REQUEST",
+        identity="method.request.header.x-tenant, method.request.querystring.key",
+        authorizerResultTtlInSeconds=0,
+    )
+    ok = requests.get(api.url("/pets?key=k-111"), headers={"x-tenant": "tenant-a"})
+    assert ok.status_code == 200
+    missing = requests.get(api.url("/pets"), headers={"x-tenant": "tenant-a"})
+    assert missing.status_code == 403
+    assert "explicit deny" in missing.text
+    decided = [e for e in lab.last_trace().entries if e.step == "authorize"]
+    assert decided and decided[-1].decision == "ExplicitDeny"
+    assert decided[-1].details["cached"] is False
+    # and no identity source at all (allowed when caching is off): still called
+    bare = Api(
+        kit,
+        auth_source=FUNCTIONS / "request_authorizer.py",
+        auth_type="REQUEST",
+        identity="",
+        authorizerResultTtlInSeconds=0,
+    )
+    assert requests.get(bare.url("/pets")).status_code == 403
+    assert requests.get(bare.url("/pets?key=k-222"), headers={"x-tenant": "tenant-b"}).ok
+
+
+def test_token_authorizer_without_caching_still_needs_its_token(kit: Any) -> None:
+    api = Api(kit, auth_source=RECORDING_AUTHORIZER, authorizerResultTtlInSeconds=0)
+    assert requests.get(api.url("/pets")).status_code == 401
+    assert requests.get(api.url("/pets"), headers={"Authorization": "t"}).status_code == 200
+
+
 @pytest.mark.parametrize("mode", ["crash", "garbage", "nested"])
 def test_broken_authorizers_are_500(kit: Any, mode: str) -> None:
     api = Api(kit, auth_source=RECORDING_AUTHORIZER, env={"MODE": mode})

@@ -294,6 +294,32 @@ def test_request_authorizer_allows_and_its_context_reaches_later_events(
     assert kinds == ["CONNECT", "MESSAGE", "DISCONNECT"]
 
 
+def test_the_course_chat_authorizer_reads_a_token_from_the_query_string(ws_kit: Any) -> None:
+    """functions/chat_authorizer.py (notebook 11, step 15): no token → 401 without a call,
+    an unknown token → 403, a known one → connected, its user in the context."""
+    api = ws_kit.recorder_api(("$connect", "$disconnect", "$default"), deploy=False)
+    auth_fn = ws_kit.function(
+        Path(__file__).resolve().parents[2] / "functions" / "chat_authorizer.py"
+    )
+    ws_kit.permit(auth_fn, api.api_id)
+    authorizer = ws_kit.request_authorizer(api.api_id, auth_fn)
+    ws_kit.v2.update_route(
+        ApiId=api.api_id,
+        RouteId=api.routes["$connect"],
+        AuthorizationType="CUSTOM",
+        AuthorizerId=authorizer,
+    )
+    ws_kit.deploy(api.api_id)
+    for query, status in (("", 401), ("?token=guess", 403)):
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            websocket.create_connection(api.url + query, timeout=5)
+        assert refused.value.status_code == status
+    with client(api.url + "?name=heidi&token=t-heidi") as ws:
+        event = ask(ws, "{}")
+    assert event["requestContext"]["authorizer"]["principalId"] == "heidi"
+    assert event["requestContext"]["authorizer"]["user"] == "heidi"
+
+
 @pytest.fixture
 def iam_api(ws_kit: Any) -> Any:
     api = ws_kit.recorder_api(("$connect", "$disconnect", "$default"), deploy=False)

@@ -1,7 +1,9 @@
 """The one Lambda authorizer runner, for REST, HTTP and WebSocket APIs (reference §3.1–3.4,
 §3.9).
 
-Per request: read the identity sources (none there → 401 without calling the function),
+Per request: read the identity sources (none there → 401 without calling the function,
+except for a REST ``REQUEST`` authorizer without result caching: see
+:func:`checks_identity_sources`),
 look the identity up in the result cache, else invoke the function with the API type's
 event and read its answer (an IAM policy, or a simple ``isAuthorized`` answer), and keep
 it for the TTL. What the caller may then do is decided by the step that asked, because
@@ -141,6 +143,22 @@ class Answer:
         )
 
 
+def checks_identity_sources(authorizer: LambdaAuthorizer) -> bool:
+    """Whether a missing or empty identity source means 401 without calling the function.
+
+    A REST ``REQUEST`` authorizer checks its identity sources only when result caching is
+    on (they are the cache key); with ``authorizerResultTtlInSeconds=0`` API Gateway calls
+    the function whatever the request carries, and the function decides [doc]
+    API:CreateAuthorizer ``identitySource`` ("required when authorization caching is
+    enabled ... When the authorization caching is not enabled, this property is optional").
+    TOKEN authorizers always need their token; HTTP API and WebSocket ``$connect``
+    authorizers always check the sources they name [doc] DG http-api-lambda-authorizer,
+    apigatewayv2 CreateAuthorizer ``IdentitySource``."""
+    return not (
+        authorizer.payload == "REST" and authorizer.kind == "REQUEST" and not authorizer.ttl_s
+    )
+
+
 def identity(authorizer: LambdaAuthorizer, view: RequestView) -> list[str]:
     """The identity-source values, or :class:`AuthorizerRefused` ("unauthorized") when one
     is missing or empty, or a TOKEN fails ``identityValidationExpression``; ("configuration")
@@ -149,8 +167,10 @@ def identity(authorizer: LambdaAuthorizer, view: RequestView) -> list[str]:
         raise AuthorizerRefused("configuration", authorizer.invalid)
     found = identity_sources.values(authorizer.sources, view)
     gone = identity_sources.missing(authorizer.sources, found)
-    if gone:
+    if gone and checks_identity_sources(authorizer):
         raise AuthorizerRefused("unauthorized", f"identity source missing or empty: {gone[0]}")
+    if gone:
+        return [v or "" for v in found]
     values = [v for v in found if v is not None]
     pattern = authorizer.validation_expression
     if authorizer.kind == "TOKEN" and pattern and values and not re.fullmatch(pattern, values[0]):

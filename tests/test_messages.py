@@ -1,0 +1,196 @@
+"""What the labs say, as data: the message catalogues, the progressive hints, the cited
+documentation pages.
+
+- every catalogue parses; every text a check asks for by a literal path exists (in its
+  lab's catalogue or the shared ``labs`` one); every page a hint names is in helpers.docs;
+- every step marked ``hint:N`` in a solution has a nudge and a documentation hint, and the
+  third level is that step's solution code; hints are revealed one level at a time, each
+  saying how to get the next; a blank step's message is its nudge;
+- a catalogue in another language is used where it has a text and falls back to English
+  where it has not, without touching the check code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import docs
+from helpers.checks import hints
+from helpers.checks.hints import solution_blocks
+from helpers.messages import ROOT as MESSAGES
+from helpers.messages import Catalogue, catalogue, fill, language, set_language
+
+REPO = Path(__file__).resolve().parents[1]
+CHECKS = REPO / "helpers" / "checks"
+SOLUTIONS = sorted((REPO / "labs" / "solutions").glob("*.ipynb"))
+#: the labs whose steps name their hints (``# BEGIN SOLUTION hint:N``): each has a catalogue
+LABS = [f"lab{p.name[:2]}" for p in SOLUTIONS if "BEGIN SOLUTION hint:" in p.read_text()]
+#: a literal catalogue path in check code: .text("section.key" ...) / .check("...")
+TEXT_CALL = re.compile(r"""\.(?:text|check)\(\s*f?["']([a-z_]+\.[A-Za-z0-9_]+)["']""")
+
+
+def english(name: str) -> dict[str, Any]:
+    with (MESSAGES / "en" / f"{name}.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def test_every_catalogue_parses_and_each_lab_has_one() -> None:
+    files = sorted(p.stem for p in (MESSAGES / "en").glob("*.toml"))
+    assert "labs" in files and set(LABS) <= set(files), (LABS, files)
+    assert {"lab01", "lab02", "lab03", "lab04", "lab05"} <= set(LABS)
+    for name in files:
+        english(name)
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_every_text_a_check_asks_for_exists(lab: str) -> None:
+    own, shared = english(lab), english("labs")
+    sources = [CHECKS / "common.py", *sorted(CHECKS.glob(f"{lab}*.py"))]
+    asked = {path for source in sources for path in TEXT_CALL.findall(source.read_text())}
+    assert asked, f"no catalogue texts found in {lab}'s check code"
+
+    def found(data: dict[str, Any], path: str) -> bool:
+        section, key = path.split(".", 1)
+        return key in data.get(section, {})
+
+    missing = sorted(p for p in asked if not found(own, p) and not found(shared, p))
+    assert not missing, f"{lab}: texts asked for but not in its catalogue: {missing}"
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_hints_match_the_solution_steps_and_cite_known_pages(lab: str) -> None:
+    steps = hints(lab).steps()
+    blocks = solution_blocks(lab)
+    assert steps and sorted(steps) == sorted(blocks), (steps, sorted(blocks))
+    for step in steps:
+        entry = catalogue(lab).hint(step)
+        assert entry["nudge"].startswith(f"Step {step} — ")
+        assert entry["docs"].strip() and entry["pages"]
+        for key in entry["pages"]:
+            assert key in docs.PAGES, f"{lab} step {step}: unknown page {key!r}"
+        assert blocks[step].strip()
+
+
+def test_a_hint_is_revealed_one_level_at_a_time() -> None:
+    hint = hints("lab01")
+    nudge, page, code = hint(2), hint(2, 2), hint(2, 3)
+    assert nudge.heading == "Step 2 · hint 1 of 3: what to do"
+    assert nudge.body.startswith("Step 2 — create the REST API")
+    assert "hint(2, 2)" in nudge.more and not nudge.code and not nudge.pages
+    assert page.heading.endswith("where the AWS documentation explains it")
+    assert [p.key for p in page.pages] == ["api-gateway-set-up-simple-proxy"]
+    assert "hint(2, 3)" in page.more and not page.code
+    assert 'pathPart="{proxy+}"' in code.code and "create_rest_api" in code.code
+    assert "check" in code.more
+    # markdown for a notebook, text elsewhere, the same content
+    markdown = page._repr_markdown_()
+    assert "[Set up a proxy integration with a proxy resource](https://docs.aws.amazon.com/" in markdown
+    assert "https://docs.aws.amazon.com/apigateway/latest/developerguide/" in str(page)
+    assert code._repr_markdown_().count("```") == 2
+    with pytest.raises(ValueError, match="from 1 to 3"):
+        hint(2, 4)
+
+
+def test_a_blank_step_says_its_nudge_and_how_to_get_more() -> None:
+    text = hints("lab04").todo(3)
+    assert text.startswith("Step 3 — throttle the stage itself")
+    assert "\n" not in text
+    assert "hint(3)" in text and "hint(3, 2)" in text and "hint(3, 3)" in text
+
+
+def test_hints_are_short_at_first() -> None:
+    """The first level is a nudge, not the answer: short, and without the call."""
+    for lab in LABS:
+        for step in hints(lab).steps():
+            nudge = catalogue(lab).hint(step)["nudge"]
+            assert len(nudge) < 500, (lab, step, len(nudge))
+            block = solution_blocks(lab)[step]
+            longest = max(block.splitlines(), key=len).strip()
+            assert longest not in nudge, (lab, step)
+
+
+def test_texts_fill_their_fields_and_keep_literal_braces() -> None:
+    assert fill("{a} and {{b}}", {"a": 1}) == "1 and {b}"
+    assert fill("{missing} stays", {}) == "{missing} stays"
+    t = catalogue("lab01")
+    assert t.text("criteria.env", env="production", stage="prod") == (
+        "stage variable env = 'production' reaches the function on stage 'prod' (x-env)"
+    )
+    assert t.text("inputs.api_id_criterion") == "the REST API id is set"  # from labs.toml
+    with pytest.raises(KeyError, match=r"no text 'criteria\.nope'"):
+        t.text("criteria.nope")
+
+
+def test_another_language_is_used_where_it_has_a_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Japanese (here: a made-up ``xx``) catalogue beside the English one: its texts win,
+    English fills the gaps, and the check code does not change."""
+    import helpers.messages as messages_module
+
+    root = tmp_path / "messages"
+    for lang in ("en", "xx"):
+        (root / lang).mkdir(parents=True)
+    for source in (MESSAGES / "en").glob("*.toml"):
+        (root / "en" / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "xx" / "lab01.toml").write_text(
+        "[hints.2]\nnudge = 'Step 2 — XX nudge'\n\n[criteria]\n"
+        "env = 'XX env {env} {stage}'\n",
+        encoding="utf-8",
+    )
+    (root / "xx" / "labs.toml").write_text(
+        "[ui]\nhint_heading_nudge = 'XX {step}/{level}'\n", encoding="utf-8"
+    )
+    monkeypatch.setattr(messages_module, "ROOT", root)
+    messages_module._load.cache_clear()
+    try:
+        monkeypatch.setenv("APIGW_LAB_LANG", "xx")
+        assert language() == "xx"
+        t = catalogue("lab01")
+        assert t.text("criteria.env", env="e", stage="s") == "XX env e s"
+        assert t.text("criteria.notes") == "GET /notes answers 200 with a JSON list of notes"
+        hint = hints("lab01")(2)
+        assert hint.heading == "XX 2/1" and hint.body == "Step 2 — XX nudge"
+        assert hints("lab01")(2, 2).pages  # docs and pages from English
+        set_language("en")
+        assert catalogue("lab01").text("criteria.env", env="e", stage="s").startswith("stage")
+    finally:
+        set_language(None)
+        messages_module._load.cache_clear()
+
+
+def test_a_catalogue_may_have_a_lab_of_its_own_fallbacks() -> None:
+    assert Catalogue("lab05").fallbacks == ("labs",)
+    assert Catalogue("labs").fallbacks == ()
+
+
+# ---------------------------------------------------------------------------- documentation
+
+
+def test_pages_have_titles_and_aws_urls() -> None:
+    for key, page in docs.PAGES.items():
+        assert page.key == key and page.title.strip()
+        assert re.match(r"https://([a-z0-9-]+\.)+[a-z]+/\S+$", page.url), page.url
+    guide = docs.page("http-api-stages")
+    assert guide.url == (
+        "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html"
+    )
+    assert docs.markdown("http-api-stages") == f"[{guide.title}]({guide.url})"
+    with pytest.raises(KeyError, match="no documentation page 'nope'"):
+        docs.page("nope")
+
+
+def test_notebooks_cite_pages_not_the_authoring_reference() -> None:
+    """A learner cannot open "reference §N": notebooks and labs cite AWS pages."""
+    paths = sorted((REPO / "notebooks").glob("*.ipynb")) + SOLUTIONS
+    for path in paths:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            text = "".join(cell["source"]) + json.dumps(cell.get("outputs", []))
+            assert "reference §" not in text, path.name
