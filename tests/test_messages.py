@@ -127,42 +127,65 @@ def test_texts_fill_their_fields_and_keep_literal_braces() -> None:
         t.text("criteria.nope")
 
 
-def test_another_language_is_used_where_it_has_a_text(
+def test_another_language_is_used_where_it_has_a_current_translation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A Japanese (here: a made-up ``xx``) catalogue beside the English one: its texts win,
-    English fills the gaps, and the check code does not change."""
-    import helpers.messages as messages_module
+    """A lab's texts are namespaces of the one message catalogue (helpers.i18n): a Japanese
+    translation in ``i18n/ja/messages/<lab>.yaml`` wins while it translates the current
+    English, English fills the gaps, and the check code does not change."""
+    import helpers.i18n as i18n_module
 
-    root = tmp_path / "messages"
-    for lang in ("en", "xx"):
-        (root / lang).mkdir(parents=True)
-    for source in (MESSAGES / "en").glob("*.toml"):
-        (root / "en" / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
-    (root / "xx" / "lab01.toml").write_text(
-        "[hints.2]\nnudge = 'Step 2 — XX nudge'\n\n[criteria]\n"
-        "env = 'XX env {env} {stage}'\n",
+    english = catalogue("lab01", "en")
+    env_en = english.find("criteria.env")
+    nudge_en = english.find("hints.2.nudge")
+    heading_en = catalogue("labs", "en").find("ui.hint_heading_nudge")
+    messages_dir = tmp_path / "ja" / "messages"
+    messages_dir.mkdir(parents=True)
+
+    def entry(en: str, ja: str) -> dict[str, str]:
+        return {"en": en, "ja": ja}
+
+    import yaml
+
+    (messages_dir / "lab01.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "namespace": "lab01",
+                "entries": {
+                    "hints.2.nudge": entry(nudge_en, "ステップ 2 — JA nudge"),
+                    "criteria.env": entry(env_en, "JA env {env} {stage}"),
+                    # a translation of an older English is stale: English is shown
+                    "criteria.notes": entry("an older English text", "JA notes"),
+                },
+            },
+            allow_unicode=True,
+        ),
         encoding="utf-8",
     )
-    (root / "xx" / "labs.toml").write_text(
-        "[ui]\nhint_heading_nudge = 'XX {step}/{level}'\n", encoding="utf-8"
+    (messages_dir / "labs.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "namespace": "labs",
+                "entries": {"ui.hint_heading_nudge": entry(heading_en, "JA {step}/{level}")},
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
     )
-    monkeypatch.setattr(messages_module, "ROOT", root)
-    messages_module._load.cache_clear()
+    monkeypatch.setattr(i18n_module, "I18N", tmp_path)
     try:
-        monkeypatch.setenv("APIGW_LAB_LANG", "xx")
-        assert language() == "xx"
+        monkeypatch.setenv("APIGW_LAB_LANG", "ja")
+        assert language() == "ja"
         t = catalogue("lab01")
-        assert t.text("criteria.env", env="e", stage="s") == "XX env e s"
+        assert t.text("criteria.env", env="e", stage="s") == "JA env e s"
         assert t.text("criteria.notes") == "GET /notes answers 200 with a JSON list of notes"
         hint = hints("lab01")(2)
-        assert hint.heading == "XX 2/1" and hint.body == "Step 2 — XX nudge"
+        assert hint.heading == "JA 2/1" and hint.body == "ステップ 2 — JA nudge"
         assert hints("lab01")(2, 2).pages  # docs and pages from English
         set_language("en")
         assert catalogue("lab01").text("criteria.env", env="e", stage="s").startswith("stage")
     finally:
         set_language(None)
-        messages_module._load.cache_clear()
 
 
 def test_a_catalogue_may_have_a_lab_of_its_own_fallbacks() -> None:
