@@ -10,10 +10,14 @@
 - ``FUNCTIONS`` → the folder of Lambda handlers the course deploys.
 """
 
-from .backend import start_backend, unused_url
-from .display import show, show_json
-from .lab import FUNCTIONS, Lab, connect
-from .packaging import zip_function
+from .lazy_imports import defer_rfc3987_syntax
+
+defer_rfc3987_syntax()  # before anything imports jsonschema: ~1.7 s less at every start
+
+from .backend import start_backend, unused_url  # noqa: E402
+from .display import show, show_json  # noqa: E402
+from .lab import FUNCTIONS, Lab, connect  # noqa: E402
+from .packaging import zip_function  # noqa: E402
 
 __all__ = [
     "FUNCTIONS",
