@@ -23,10 +23,10 @@ from typing import Any
 
 import boto3
 
-import helpers
-
 # benchmarks/run.py, beside this script (its directory is on sys.path)
 from run import HANDLER, build_http_api, deploy_function, lambda_uri
+
+import helpers
 
 _LOAD = """
 import requests, sys, time
@@ -99,9 +99,18 @@ def main() -> int:
     parser.add_argument(
         "--tracemalloc", action="store_true", help="also trace allocations (slows the server)"
     )
+    parser.add_argument(
+        "--events-per-stream",
+        type=int,
+        help="keep fewer log events per stream (reach the steady state sooner under tracemalloc)",
+    )
     args = parser.parse_args()
 
     lab = helpers.connect(scope="benchmark")
+    if args.events_per_stream:
+        from helpers.gateway import moto_memory
+
+        moto_memory.MAX_EVENTS_PER_STREAM = args.events_per_stream
     rest = build_rest_api(lab)
     http = build_http_api(lab)
     urls = ",".join(
@@ -139,11 +148,9 @@ def main() -> int:
     last = tracemalloc.take_snapshot()
     print("biggest growth by allocation site:")
     for stat in last.compare_to(first, "traceback")[:8]:
-        frame = next(
-            (f for f in stat.traceback if "site-packages" not in f.filename),
-            stat.traceback[0],
-        )
-        print(f"  {stat.size_diff / 2**20:+7.1f} MB {stat.count_diff:+9,} blocks  {frame}")
+        print(f"  {stat.size_diff / 2**20:+7.1f} MB {stat.count_diff:+9,} blocks")
+        for frame in stat.traceback.format(limit=6, most_recent_first=True):
+            print(f"      {frame.strip()}")
     lab.cleanup()
     return 0
 

@@ -82,7 +82,7 @@ def install() -> None:
     from moto.iam.models import IAMBackend
     from moto.logs.models import LogsBackend
 
-    from . import moto_cognito, moto_log_streams, moto_v2
+    from . import moto_cognito, moto_memory, moto_v2
 
     IAMBackend._init_aws_policies = _course_managed_policies
 
@@ -111,7 +111,7 @@ def install() -> None:
     _usage_plans()
     moto_v2.install()  # apigatewayv2 deployments, update_stage, quick create, auto-deploy
     moto_cognito.install()  # user pools share one imported signing key (0.12 s each less)
-    moto_log_streams.install()  # each log stream keeps its newest 10,000 events
+    moto_memory.install()  # untracked model objects, log streams of 10,000 events at most
 
     def flushing(method: Callable[..., Any], hooks: list[Callable[[], None]]) -> Callable[..., Any]:
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
