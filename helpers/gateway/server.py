@@ -160,6 +160,9 @@ class LocalServer:
             access_log=False,
             server_header=False,
             date_header=False,
+            # the client's address is the socket's, as on AWS: no X-Forwarded-For rewriting
+            # (and no middleware in the way of every request)
+            proxy_headers=False,
             ws="none",
         )
         self._server = uvicorn.Server(config)
