@@ -21,11 +21,15 @@ lab: setup
 	$(BIN)/jupyter lab notebooks/00-welcome.ipynb
 
 ## Everything CI runs: lint, exercises in sync, unit + behaviour tests, notebooks (nbval).
+## Tests run in parallel workers (one per core; WORKERS=0 runs them in this process), each
+## with its own moto, lab and localhost ports; --dist loadfile keeps a file's tests (and a
+## notebook's cells) on one worker, in order.
+WORKERS ?= auto
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python scripts/make_exercises.py --check
 	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-		-p no:cacheprovider tests notebooks labs/solutions
+		-p no:cacheprovider -n $(WORKERS) --dist loadfile tests notebooks labs/solutions
 
 lint: setup
 	$(BIN)/ruff check .
