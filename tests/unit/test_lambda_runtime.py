@@ -373,11 +373,11 @@ def test_concurrent_invocations_get_their_own_containers(aws: Aws) -> None:
         "def handler(e, c):\n"
         "    global BUSY\n"
         "    if BUSY:\n        return 'shared!'\n"
-        "    BUSY = True\n    time.sleep(0.05)\n    BUSY = False\n"
+        "    BUSY = True\n    time.sleep(0.5)\n    BUSY = False\n"
         "    return c.log_stream_name\n"
     )
-    aws.function("par", source)
-    results: list[Any] = []
+    aws.function("par", source)  # each call stays busy 0.5 s: the three overlap even on a
+    results: list[Any] = []  # loaded machine, where a thread may start late
     threads = [
         threading.Thread(target=lambda: results.append(body(aws.invoke("par")))) for _ in range(3)
     ]
