@@ -43,10 +43,11 @@ lint: setup
 	$(BIN)/ruff check .
 
 unit: setup
-	$(BIN)/pytest tests
+	$(BIN)/pytest -n $(WORKERS) --dist loadfile tests
 
 notebooks: setup
-	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks labs/solutions
+	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		-n $(WORKERS) --dist loadfile notebooks labs/solutions
 
 ## Regenerate the learners' exercises from the solution notebooks.
 exercises: setup
