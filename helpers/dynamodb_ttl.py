@@ -35,7 +35,12 @@ def sweep(now: float, account_id: str) -> list[tuple[str, dict[str, Any]]]:
     from moto.dynamodb.models import dynamodb_backends
 
     deleted: list[tuple[str, dict[str, Any]]] = []
-    for backend in list(dynamodb_backends[account_id].values()):
+    # a plain dict read: indexing moto's BackendDict takes a lock and scans a list, and the
+    # clock calls this at every move (the traffic simulator moves it at every request)
+    account = dict.get(dynamodb_backends, account_id)
+    if account is None:
+        return deleted
+    for backend in list(account.values()):
         for table in list(backend.tables.values()):
             ttl = getattr(table, "ttl", None) or {}
             attribute = ttl.get("AttributeName")

@@ -313,6 +313,9 @@ def _moto_session() -> Iterator[None]:
     when there is one, nests its own ``mock_aws`` in it (or this one in the lab's)."""
     from moto import mock_aws
 
+    from helpers.gateway import moto_cognito
+
+    moto_cognito.install()  # Cognito pools made by unit tests without a lab are cheap too
     mock = mock_aws()
     mock.start()
     yield

@@ -51,10 +51,11 @@ __all__ = ["check_lab05"]
 
 #: seconds to wait for a message that should arrive (moto: after the gateway processed it)
 WAIT_S = {"moto": 2.0, "aws": 10.0}
-#: seconds to wait for a message that should not arrive (moto: after the gateway settled)
-QUIET_S = {"moto": 0.3, "aws": 2.0}
-#: seconds between the frames of one burst (after the first)
-NEXT_S = 0.2
+#: seconds to wait for a message that should not arrive (moto: after the gateway settled,
+#: when every frame it sent is already in the client's socket buffer: a short wait suffices)
+QUIET_S = {"moto": 0.1, "aws": 2.0}
+#: seconds to wait for each next frame of a burst, after the first (moto: already received)
+NEXT_S = {"moto": 0.05, "aws": 0.2}
 #: moto: how long the gateway may take to process one message (cold starts included)
 PROCESS_S = 15.0
 #: how long a handshake may take: it waits for the $connect function (at most 29 s)
@@ -74,8 +75,8 @@ class _Client:
     def send(self, payload: dict[str, Any]) -> None:
         self.ws.send(json.dumps(payload))
 
-    def inbox(self, wait: float) -> list[Any]:
-        """What arrived: waits ``wait`` seconds for a first message, :data:`NEXT_S` for
+    def inbox(self, wait: float, next_wait: float) -> list[Any]:
+        """What arrived: waits ``wait`` seconds for a first message, ``next_wait`` for
         each next one. JSON messages decoded, others as text."""
         got: list[Any] = []
         self.ws.settimeout(wait)
@@ -86,7 +87,7 @@ class _Client:
                     got.append(json.loads(text))
                 except ValueError:
                     got.append(text)
-                self.ws.settimeout(NEXT_S)
+                self.ws.settimeout(next_wait)
         except WebSocketTimeoutException:
             return got
         except (WebSocketException, OSError):  # closed: what arrived before is the answer
@@ -185,10 +186,10 @@ def _exchange(
     seen = _seen(chat)
     clients[spec.SENDER].send(payload)
     _processed(chat, seen)
-    got = {name: clients[name].inbox(WAIT_S[target]) for name in expect}
+    got = {name: clients[name].inbox(WAIT_S[target], NEXT_S[target]) for name in expect}
     for name in spec.USERS:
         if name not in got:
-            got[name] = clients[name].inbox(QUIET_S[target])
+            got[name] = clients[name].inbox(QUIET_S[target], NEXT_S[target])
     return got
 
 

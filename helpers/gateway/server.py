@@ -32,7 +32,7 @@ import uvicorn
 import uvloop
 
 from .dataplane import DataPlane, UnknownApi
-from .http import HttpRequest, HttpResponse
+from .http import HttpRequest, HttpResponse, header_problem
 from .ws.server import WebSocketFrontDoor
 
 log = logging.getLogger("apigw_lab.server")
@@ -70,6 +70,24 @@ def _to_request(
         sent_host=sent_host,
         sent_path=sent_path,
     )
+
+
+def _wire_headers(response: HttpResponse) -> list[tuple[bytes, bytes]] | None:
+    """The response's header fields as octets, or None when one cannot go on the wire.
+
+    The pipeline refuses such fields where they come in (a Lambda proxy response answers
+    502/500 then, in-process as here); this is the last guard, so that a field from
+    anywhere else gets a 500 that says so, never a dropped connection."""
+    out = []
+    for name, value in response.headers:
+        if name.lower() in ("content-length", "connection"):
+            continue
+        problem = header_problem(name, value)
+        if problem:
+            log.error("apigw-lab cannot send the response: %s", problem)
+            return None
+        out.append((name.encode("latin-1"), value.encode("latin-1")))
+    return out
 
 
 def _plain(status: int, text: str) -> HttpResponse:
@@ -121,11 +139,11 @@ class LocalServer:
         )
         loop = asyncio.get_running_loop()
         response = await loop.run_in_executor(self._executor, self.answer, request)
-        headers = [
-            (k.encode("latin-1"), v.encode("latin-1"))
-            for k, v in response.headers
-            if k.lower() not in ("content-length", "connection")
-        ]
+        headers = _wire_headers(response)
+        if headers is None:
+            response = _plain(500, "apigw-lab emulator error: a response header HTTP cannot carry\n")
+            headers = _wire_headers(response)
+            assert headers is not None
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": response.body})
 
@@ -149,6 +167,9 @@ class LocalServer:
             access_log=False,
             server_header=False,
             date_header=False,
+            # the client's address is the socket's, as on AWS: no X-Forwarded-For rewriting
+            # (and no middleware in the way of every request)
+            proxy_headers=False,
             ws="none",
         )
         self._server = uvicorn.Server(config)

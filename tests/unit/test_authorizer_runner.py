@@ -582,7 +582,8 @@ class WebSocketApi:
         self.api_id = self.v2.create_api(
             Name="lab-ws", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
         )["ApiId"]
-        self.fn = kit.function(WS_AUTHORIZER, env={"MODE": mode})
+        # a generous time-out: a first import can take seconds on a loaded machine
+        self.fn = kit.function(WS_AUTHORIZER, env={"MODE": mode}, timeout=30)
         self.authorizer_id = self.v2.create_authorizer(
             ApiId=self.api_id,
             AuthorizerType="REQUEST",

@@ -332,3 +332,34 @@ class TestParseResponse:
 )
 def test_is_binary(content_type: str | None, types: list[str], expected: bool) -> None:
     assert lambda_proxy.is_binary(content_type, types) is expected
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("X-Ok", "visible ascii, spaces\tand tabs", None),
+        ("X-Latin", "café", None),  # an ISO-8859-1 octet (obs-text)
+        ("X-Note", "a\r\nb", "carriage return"),
+        ("X-Note", "a\nb", "line feed"),
+        ("X-Note", "a\x00b", "NUL"),
+        ("X-Note", "a\x7fb", "U+007F"),
+        ("X-Price", "9 €", "U+20AC"),
+        ("X Note", "v", "not an HTTP token"),
+        ("", "v", "not an HTTP token"),
+        ("X:Note", "v", "not an HTTP token"),
+    ],
+)
+def test_header_problem(name: str, value: str, problem: str | None) -> None:
+    from helpers.gateway.http import header_problem
+
+    found = header_problem(name, value)
+    assert found is None if problem is None else problem in (found or "")
+
+
+def test_a_field_http_cannot_carry_makes_the_response_malformed() -> None:
+    payload = json.dumps({"statusCode": 200, "headers": {"X-Note": "a\nb"}, "body": "x"})
+    with pytest.raises(IntegrationFailure, match=r"Malformed Lambda proxy response.*line feed"):
+        lambda_proxy.parse_response(payload.encode())
+    payload = json.dumps({"multiValueHeaders": {"X-Price": ["1 €"]}})
+    with pytest.raises(IntegrationFailure, match="outside ISO-8859-1"):
+        lambda_proxy.parse_response(payload.encode())

@@ -373,11 +373,11 @@ def test_concurrent_invocations_get_their_own_containers(aws: Aws) -> None:
         "def handler(e, c):\n"
         "    global BUSY\n"
         "    if BUSY:\n        return 'shared!'\n"
-        "    BUSY = True\n    time.sleep(0.05)\n    BUSY = False\n"
+        "    BUSY = True\n    time.sleep(0.5)\n    BUSY = False\n"
         "    return c.log_stream_name\n"
     )
-    aws.function("par", source)
-    results: list[Any] = []
+    aws.function("par", source)  # each call stays busy 0.5 s: the three overlap even on a
+    results: list[Any] = []  # loaded machine, where a thread may start late
     threads = [
         threading.Thread(target=lambda: results.append(body(aws.invoke("par")))) for _ in range(3)
     ]
@@ -548,7 +548,7 @@ def test_sleep_past_the_timeout(aws: Aws) -> None:
     started = time.perf_counter()
     result = aws.invoke("sleepy", {"sleep": True}, log_type="Tail")
     elapsed = time.perf_counter() - started
-    assert 0.95 < elapsed < 1.4
+    assert 0.95 < elapsed < 3  # cut at 1 s, not after 5 s (margin for a loaded machine)
     assert result.function_error == "Unhandled" and not result.caller_deadline_hit
     assert result.payload == (
         b'{"errorType":"Sandbox.Timedout","errorMessage":"RequestId: '
@@ -571,7 +571,7 @@ def test_busy_loop_past_the_timeout(aws: Aws) -> None:
     aws.function("spin", source, timeout=1)
     started = time.perf_counter()
     result = aws.invoke("spin")
-    assert 0.95 < time.perf_counter() - started < 1.4
+    assert 0.95 < time.perf_counter() - started < 3  # cut at 1 s (margin for a loaded machine)
     assert body(result)["errorType"] == "Sandbox.Timedout"
 
 
@@ -581,7 +581,7 @@ def test_caller_deadline_before_the_function_timeout(aws: Aws, kind: str) -> Non
     aws.function(f"slow-{kind}", f"import time\n\ndef handler(e, c):\n    {work}\n", timeout=10)
     started = time.perf_counter()
     result = aws.invoke(f"slow-{kind}", deadline_s=0.2)
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 2.5  # cut at 0.2 s, not after 5 s or never
     assert result.caller_deadline_hit and result.payload == b"" and result.function_error is None
 
 
@@ -658,7 +658,9 @@ def test_prints_outside_invocations_reach_the_current_stdout(
 
 
 def test_errors_are_logged_as_lambda_logs_them(aws: Aws) -> None:
-    aws.function("boom", BOOM)
+    # a generous time-out: on a loaded machine the first import can take seconds, and this
+    # test is about the error's log lines, not the time-out
+    aws.function("boom", BOOM, timeout=30)
     result = aws.invoke("boom", {}, log_type="Tail")
     nbsp = "\u00a0"
     error_event = (

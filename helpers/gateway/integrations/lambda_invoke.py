@@ -75,6 +75,41 @@ class FunctionTimedOut(Exception):
     """The caller's deadline ran out before the function answered."""
 
 
+#: the last decisions of functions' resource-based policies, by (function, the invoked
+#: version or alias ARN, source ARN, account); each holds the function and the statements
+#: it was made from, and is used only while the function's policy holds exactly those
+#: statement objects (moto replaces or removes a statement, never edits one), so a changed
+#: permission is seen at once
+_decisions: dict[tuple[int, str, str, str], tuple[Any, tuple[Any, ...], iam.Decision]] = {}
+_DECISIONS_KEPT = 1024
+
+
+def _permission(fn: Any, arn: str, source_arn: str, account_id: str) -> iam.Decision:
+    """May API Gateway, calling from ``source_arn``, invoke ``arn`` (``fn`` or one of its
+    versions or aliases)? (Its resource policy.)"""
+    statements = tuple(control_plane.lambda_policy_statements(fn))
+    key = (id(fn), arn, source_arn, account_id)
+    known = _decisions.get(key)
+    if (
+        known is not None
+        and known[0] is fn
+        and len(known[1]) == len(statements)
+        and all(a is b for a, b in zip(known[1], statements, strict=True))
+    ):
+        return known[2]
+    decision = iam.evaluate(
+        statements,
+        action="lambda:InvokeFunction",
+        resource=arn,
+        principal={"Service": ["apigateway.amazonaws.com"]},
+        context={"AWS:SourceArn": source_arn, "AWS:SourceAccount": account_id},
+    )
+    if len(_decisions) >= _DECISIONS_KEPT:
+        _decisions.clear()
+    _decisions[key] = (fn, statements, decision)
+    return decision
+
+
 def resolve_function(
     ctx: InvocationContext, uri: str, *, source_arn: str, credentials: str | None
 ) -> tuple[Any, str]:
@@ -89,13 +124,7 @@ def resolve_function(
         raise FunctionUnavailable(f"Lambda function {name} does not exist")
     arn = invoked_arn(name, fn)
     if not credentials:
-        decision = iam.evaluate(
-            control_plane.lambda_policy_statements(fn),
-            action="lambda:InvokeFunction",
-            resource=arn,
-            principal={"Service": ["apigateway.amazonaws.com"]},
-            context={"AWS:SourceArn": source_arn, "AWS:SourceAccount": ctx.account_id},
-        )
+        decision = _permission(fn, arn, source_arn, ctx.account_id)
         if not decision.allowed:
             ctx.trace.add(
                 "lambda-permission", decision.effect, function=arn, source_arn=source_arn

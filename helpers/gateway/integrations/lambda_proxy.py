@@ -10,7 +10,7 @@ from typing import Any
 
 from ..context import InvocationContext, called_domain, client_path, domain_prefix
 from ..errors import IntegrationFailure, InternalServerError
-from ..http import HttpResponse
+from ..http import HttpResponse, header_problem
 from . import lambda_invoke
 
 _RESPONSE_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
@@ -121,6 +121,18 @@ def _malformed(why: str) -> IntegrationFailure:
     )
 
 
+def wire_headers(headers: list[tuple[str, str]], malformed: Any) -> None:
+    """Refuse a proxy response whose header fields HTTP/1.1 cannot carry (CR, LF, NUL or
+    another control character, a character outside ISO-8859-1, a name that is no token):
+    ``malformed(why)`` is the error the API type answers with. [unc] AWS does not document
+    it; its front end cannot send such a field either, and a malformed proxy response is
+    its answer to every other field it cannot use (not a silently rewritten value)."""
+    for name, value in headers:
+        problem = header_problem(name, value)
+        if problem:
+            raise malformed(problem)
+
+
 def _header_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -196,6 +208,7 @@ def parse_response(payload: bytes) -> HttpResponse:
     except ValueError as err:
         raise _malformed(str(err)) from None
     headers = [(name, v) for name, values in merged.items() for v in values]
+    wire_headers(headers, _malformed)
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.insert(0, ("Content-Type", "application/json"))
     return HttpResponse(status, headers, raw)

@@ -207,6 +207,7 @@ def parse_response_v2(payload: bytes) -> HttpResponse:
         raise _invalid("cookies must be a list")
     headers = [(str(k), _text(v, f"header {k}")) for k, v in raw_headers.items()]
     headers += [("set-cookie", _text(c, "cookie")) for c in cookies]
+    lambda_proxy.wire_headers(headers, _invalid)
     try:
         raw = lambda_proxy.body_of(data)
     except ValueError as err:

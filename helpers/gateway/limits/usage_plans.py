@@ -39,7 +39,9 @@ class Grant:
 def _backend(account_id: str, region: str) -> Any:
     from moto.apigateway.models import apigateway_backends
 
-    return apigateway_backends[account_id][region]
+    from ..control_plane import backend
+
+    return backend(apigateway_backends, account_id, region)
 
 
 def any_plans(account_id: str, region: str) -> bool:

@@ -137,6 +137,20 @@ def render_gateway_response(ctx: InvocationContext, err: GatewayError) -> HttpRe
     return HttpResponse(status, headers, body)
 
 
+_last_date: tuple[int, str] = (-1, "")
+
+
+def http_date(epoch: float) -> str:
+    """The ``Date`` header (``Thu, 01 Jan 2026 00:00:00 GMT``); it changes once a second,
+    so the last one is kept (formatting it costs more than some steps)."""
+    global _last_date
+    second = int(epoch)
+    last = _last_date  # one tuple, replaced whole: safe across the server's threads
+    if last[0] != second:
+        last = _last_date = (second, formatdate(second, usegmt=True))
+    return last[1]
+
+
 def step(ctx: InvocationContext) -> None:
     """Method response: the integration's answer or a gateway response, with AWS's headers."""
     if ctx.error is not None:
@@ -145,7 +159,7 @@ def step(ctx: InvocationContext) -> None:
         assert ctx.method_response is not None
         resp = ctx.method_response
     headers = [
-        ("Date", formatdate(ctx.request_time, usegmt=True)),
+        ("Date", http_date(ctx.request_time)),
         *resp.headers,
         ("Content-Length", str(len(resp.body))),
         ("Connection", "keep-alive"),
