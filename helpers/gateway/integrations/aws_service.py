@@ -24,6 +24,7 @@ from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from .. import latency as lab_latency
 from .. import policy as iam
 from ..context import InvocationContext, fill_stage_variables
 from ..errors import EmulatorLimitation
@@ -453,6 +454,6 @@ def call_service(
         ctx.trace.add(
             "aws-service", label, role=role.name, status=status, protocol=call.protocol
         )
-    ctx.integration_latency_ms = answer.latency_ms
+    ctx.integration_latency_ms = lab_latency.aws_service_ms(ctx, answer.latency_ms)
     ctx.integration_status = answer.status
     return answer
