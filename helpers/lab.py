@@ -94,9 +94,18 @@ class Lab:
         moto_hooks.usage_source[:] = [self.gateway.limits]
         moto_hooks.before_metrics_read[:] = [self.gateway.flush]
         moto_hooks.connections_plane[:] = [self.gateway]
-        self.clock.listeners[:] = [self.gateway.connections.sweep, self._expire_ttl]
+        from .ops import alarms
+
+        alarms.before_evaluation[:] = [self.gateway.flush]
+        self.clock.listeners[:] = [
+            self.gateway.connections.sweep,
+            self._expire_ttl,
+            alarms.on_clock,
+        ]
         flush_logs = getattr(self.runtime, "flush_logs", None)
-        moto_hooks.before_logs_read[:] = [flush_logs] if flush_logs else []
+        moto_hooks.before_logs_read[:] = [self.gateway.flush_logs] + (
+            [flush_logs] if flush_logs else []
+        )
         transport.install(self._answer_in_process)
         boto3.setup_default_session(region_name=MOTO_REGION)
         self.session = boto3.DEFAULT_SESSION
@@ -192,6 +201,16 @@ class Lab:
             return []
         return self.gateway.traces.last(n)
 
+    def mailbox(self, address: str) -> list[Any]:
+        """The e-mail SNS sent to ``address`` (moto target: an in-process inbox; on AWS the
+        mail goes to the real address, so this prints a note and returns [])."""
+        if self.target != "moto":
+            print(f"(aws target: SNS mails {address} for real; read it in that inbox)")
+            return []
+        from .ops.mailbox import MAILBOXES
+
+        return MAILBOXES.of(address)
+
     def execution_role(self, name: str = "apigw-lab-lambda") -> str:
         """The ARN of a Lambda execution role (created, tagged, on first use): the same
         ``iam.create_role`` + ``attach_role_policy`` calls notebook 01 shows."""
@@ -227,6 +246,9 @@ class Lab:
         self.clock.unfreeze()
         self.gateway.reset()
         self.runtime.reset()
+        from . import ops
+
+        ops.reset()
         if self._server is not None:
             self._server.websockets.settle(5)
 

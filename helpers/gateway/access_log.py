@@ -1,50 +1,123 @@
-"""Access logs: one line per request in the stage's format, into CloudWatch Logs (§11)."""
+"""Access logs: one line per request (REST, HTTP) or WebSocket event, in the stage's format,
+into CloudWatch Logs — or, for REST stages, Kinesis Data Firehose (DG set-up-logging,
+apigateway-logging-to-kinesis, http-api-logging, websocket-api-logging).
+
+A format is any text with ``$context.*`` variables: CLF, JSON, XML, CSV, or your own. It is
+parsed once (:func:`compile_format`) and each request fills in its values; a variable with
+no value is written ``-`` [unc: AWS's placeholder in CLF-style lines]. Lines are stamped
+with the request's arrival on the lab clock and buffered (:mod:`.log_buffer`) until
+something reads logs.
+
+Destinations: ``arn:aws:logs:{region}:{account}:log-group:{name}`` (the group must exist:
+API Gateway does not create it), or for REST
+``arn:aws:firehose:{region}:{account}:deliverystream/amazon-apigateway-{name}``. Canary
+requests are logged to the group named ``{name}/Canary`` too (:func:`groups`).
+"""
 
 from __future__ import annotations
 
-import hashlib
 import re
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from .context import InvocationContext
+from .log_buffer import Line, stream_name
 from .mapping.context_vars import context_map, flatten
 
 _VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_.]+)")
+#: [unc] what a variable without a value is written as
+MISSING = "-"
+
+
+@lru_cache(maxsize=512)
+def compile_format(fmt: str) -> tuple[tuple[str, str | None], ...]:
+    """``"$context.requestId $context.status"`` → ``(("", "requestId"), (" ", "status"))``:
+    literal text, then the variable that follows it (None after the last variable)."""
+    parts: list[tuple[str, str | None]] = []
+    last = 0
+    for match in _VARIABLE.finditer(fmt):
+        name = match.group(1).rstrip(".")
+        parts.append((fmt[last : match.start()], name))
+        last = match.start() + 1 + len("context.") + len(name)
+    parts.append((fmt[last:], None))
+    return tuple(parts)
+
+
+def _int(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def _integration_error(ctx: InvocationContext) -> str | None:
+    err = ctx.error
+    if err is None or ctx.integration_request is None:
+        return None
+    return err.reason or err.message
+
+
+def _domain(ctx: InvocationContext) -> str:
+    return ctx.domain_name or f"{ctx.api_id}.execute-api.{ctx.region}.amazonaws.com"
+
+
+#: variables answered from the context directly, without building the whole ``$context``
+_FAST: dict[str, Callable[[InvocationContext], Any]] = {
+    "requestId": lambda c: c.request_id,
+    "extendedRequestId": lambda c: c.extended_request_id,
+    "apiId": lambda c: c.api_id,
+    "accountId": lambda c: c.account_id,
+    "stage": lambda c: c.stage.name if c.stage else None,
+    "status": lambda c: _status(c),
+    "responseLength": lambda c: len(c.method_response.body) if c.method_response else None,
+    "responseLatency": lambda c: _int(c.response_latency_ms),
+    "integrationLatency": lambda c: _int(c.integration_latency_ms),
+    "integration.latency": lambda c: _int(c.integration_latency_ms),
+    "integrationStatus": lambda c: c.integration_status,
+    "integration.status": lambda c: c.integration_status,
+    "integration.integrationStatus": lambda c: c.integration_status,
+    "integrationErrorMessage": _integration_error,
+    "integration.error": _integration_error,
+    "protocol": lambda c: "HTTP/1.1",
+    "xrayTraceId": lambda c: c.xray_trace_id,
+    "domainName": _domain,
+    "domainPrefix": lambda c: _domain(c).split(".")[0],
+    "customDomain.basePathMatched": lambda c: c.base_path_matched or None,
+    "isCanaryRequest": lambda c: "true" if c.canary else "false",
+    "error.message": lambda c: c.error.message if c.error else None,
+    "error.responseType": lambda c: c.error.response_type if c.error else None,
+}
+
+
+def _status(ctx: InvocationContext) -> int | None:
+    resp = ctx.method_response
+    if resp is None:
+        return None
+    if ctx.api_type == "WEBSOCKET" and resp.status == 101:
+        return 200  # [unc] an accepted $connect is logged as 200, not 101
+    return resp.status
 
 
 def context_variables(ctx: InvocationContext) -> dict[str, Any]:
-    """The ``$context`` variables an access log format can use, by dotted name: the ones
+    """Every ``$context`` variable an access log format can use, by dotted name: the ones
     templates see (:func:`~helpers.gateway.mapping.context_vars.context_map`) and the
-    access-log-only ones (status, latencies, lengths)."""
-    resp = ctx.method_response
-    integration_latency = (
-        int(ctx.integration_latency_ms) if ctx.integration_latency_ms is not None else None
-    )
+    access-log-only ones (status, latencies, lengths, the domain, X-Ray)."""
     websocket = ctx.api_type == "WEBSOCKET"
     values = _websocket_variables(ctx) if websocket else flatten(context_map(ctx))
-    values.update(
-        {
-            "status": resp.status if resp else None,
-            "responseLength": len(resp.body) if resp else None,
-            "responseLatency": int(ctx.plane.latency_ms(ctx)),
-            "integrationLatency": integration_latency,
-            "integrationStatus": ctx.integration_status,
-            "integration.latency": integration_latency,
-            "integration.status": ctx.integration_status,
-        }
-    )
-    if websocket and resp is not None and resp.status == 101:
-        values["status"] = 200  # [unc] an accepted $connect is logged as 200, not 101
+    for name, get in _FAST.items():
+        if websocket and name in ("domainName", "domainPrefix", "stage", "requestId"):
+            continue  # the event's requestContext says it
+        values[name] = get(ctx)
     if ctx.api_type == "HTTP":  # DG http-api-logging-variables
         values["routeKey"] = ctx.route_key or None
         # [unc] bytes in and out, as the HTTP API metrics count them
+        resp = ctx.method_response
         values["dataProcessed"] = len(ctx.request.body) + (len(resp.body) if resp else 0)
         # the path as requested: with the stage for a named stage, without for $default
         values["path"] = ctx.request.path or "/"
         values["resourceId"] = values["resourcePath"] = None
-        err = ctx.error
-        failed = err is not None and ctx.integration_request is not None
-        values["integrationErrorMessage"] = err.reason if failed and err else None
+    if ctx.authorizer_latency_ms:
+        values["authorizer.latency"] = values["authorizer.integrationLatency"] = _int(
+            ctx.authorizer_latency_ms
+        )
     return values
 
 
@@ -62,42 +135,58 @@ def _websocket_variables(ctx: InvocationContext) -> dict[str, Any]:
         message_id=ctx.message_id,
         disconnect=ctx.disconnect,
     )
-    values = flatten(context)
-    values["accountId"] = ctx.account_id
-    err = ctx.error
-    values["error.message"] = err.message if err else None
-    values["error.responseType"] = err.response_type if err else None
-    return values
+    return flatten(context)
 
 
 def render(fmt: str, ctx: InvocationContext) -> str:
-    values = context_variables(ctx)
+    """One access-log line: ``fmt`` with this request's values."""
+    out: list[str] = []
+    everything: dict[str, Any] | None = None
+    websocket = ctx.api_type == "WEBSOCKET"
+    for literal, name in compile_format(fmt):
+        out.append(literal)
+        if name is None:
+            continue
+        get = None if websocket else _FAST.get(name)
+        if get is not None and ctx.api_type == "REST":
+            value = get(ctx)
+        else:
+            if everything is None:
+                everything = context_variables(ctx)
+            value = everything.get(name)
+        out.append(MISSING if value is None else str(value))
+    return "".join(out)
 
-    def sub(match: re.Match[str]) -> str:
-        value = values.get(match.group(1))
-        return "-" if value is None else str(value)
 
-    return _VARIABLE.sub(sub, fmt)
+def groups(ctx: InvocationContext, group: str) -> list[str]:
+    """The log groups a request's access log line goes to: the stage's group (and, for
+    a canary request, ``{group}/Canary`` — the releases branch decides)."""
+    return [group]
 
 
 def write(ctx: InvocationContext) -> None:
+    """Buffer the access log line of this request, if the stage has access logging."""
     settings = ctx.stage.access_log_settings if ctx.stage else None
-    if not settings or not settings.get("destinationArn") or not settings.get("format"):
+    if not settings:
         return
-    from moto.logs.models import logs_backends
-
-    arn = settings["destinationArn"]
+    arn, fmt = settings.get("destinationArn"), settings.get("format")
+    if not arn or not fmt:
+        return
     parts = arn.split(":")
-    if len(parts) < 7 or parts[5] != "log-group":
+    if len(parts) < 6:
         return
-    region, account, group = parts[3], parts[4], parts[6]
-    backend = logs_backends[account][region]
-    if group not in backend.groups:
-        return  # API Gateway cannot write to a group that does not exist
-    stream = hashlib.md5(f"{ctx.api_id}/{ctx.stage.name}".encode()).hexdigest()
-    if stream not in backend.groups[group].streams:
-        backend.create_log_stream(group, stream)
-    line = render(settings["format"], ctx)
-    backend.put_log_events(
-        group, stream, [{"timestamp": int(ctx.request_time * 1000), "message": line}]
-    )
+    region, account = parts[3], parts[4]
+    stage = ctx.stage.name if ctx.stage else ""
+    stamp = int(ctx.request_time * 1000)
+    buffer = ctx.plane.logs
+    if parts[2] == "firehose" and ctx.api_type == "REST":
+        name = parts[5].partition("/")[2]
+        line = render(fmt, ctx)
+        buffer.add(Line(account, region, name, "", stamp, line, firehose=True))
+        return
+    if len(parts) < 7 or parts[2] != "logs" or parts[5] != "log-group":
+        return
+    line = render(fmt, ctx)
+    stream = stream_name(ctx.api_id, stage)
+    for group in groups(ctx, parts[6]):
+        buffer.add(Line(account, region, group, stream, stamp, line))

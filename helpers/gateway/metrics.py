@@ -4,7 +4,9 @@ CacheHitCount and CacheMissCount for methods whose answers are cached, §2).
 Recording a request costs one list append; the samples are aggregated per minute and
 written into the target's CloudWatch as statistic sets just before anything reads metrics
 (see :mod:`helpers.gateway.moto_hooks`), so a notebook reads them with the same
-``get_metric_statistics`` / ``get_metric_data`` calls it would use on AWS.
+``get_metric_statistics`` / ``get_metric_data`` calls it would use on AWS. The latency
+metrics also keep their values, so percentiles (``ExtendedStatistics=["p99"]``, a ``p90``
+alarm) work as on AWS (moto's CloudWatch computes them: :mod:`helpers.ops.moto_cloudwatch`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 NAMESPACE = "AWS/ApiGateway"
+#: metrics whose values are kept for percentiles (the others are counts: Sum is enough)
+PERCENTILE_METRICS = frozenset({"Latency", "IntegrationLatency"})
 
 
 class Sample(NamedTuple):
@@ -63,17 +67,27 @@ class MetricsRecorder:
             pending, self._pending = self._pending, []
         if not pending:
             return
-        stats: dict[tuple, list[float]] = {}
+        stats: dict[tuple, list] = {}
 
         def add(key: tuple, value: float) -> None:
             s = stats.get(key)
             if s is None:
-                stats[key] = [1, value, value, value]
+                stats[key] = [
+                    1,
+                    value,
+                    value,
+                    value,
+                    [value] if key[3] in PERCENTILE_METRICS else None,
+                ]
             else:
                 s[0] += 1
                 s[1] += value
-                s[2] = min(s[2], value)
-                s[3] = max(s[3], value)
+                if value < s[2]:
+                    s[2] = value
+                if value > s[3]:
+                    s[3] = value
+                if s[4] is not None:
+                    s[4].append(value)
 
         for p in pending:
             where = (p.account_id, p.region, p.minute)
@@ -138,19 +152,27 @@ def dimension_sets(p: Sample) -> list[tuple[tuple[str, str], ...]]:
     return sets
 
 
-def _publish(stats: dict[tuple, list[float]]) -> None:
-    from moto.cloudwatch.models import cloudwatch_backends
+def _publish(stats: dict[tuple, list]) -> None:
+    """Write statistic sets (with the values of the latency metrics) into moto."""
+    from moto.cloudwatch.models import MetricAggregatedDatum, cloudwatch_backends
 
-    by_target: dict[tuple[str, str], list[dict]] = {}
-    for (account, region, minute, name, dims, unit), (n, total, lo, hi) in stats.items():
-        by_target.setdefault((account, region), []).append(
-            {
-                "MetricName": name,
-                "Dimensions": [{"Name": k, "Value": v} for k, v in dims],
-                "Timestamp": dt.datetime.fromtimestamp(minute, tz=dt.UTC).replace(tzinfo=None),
-                "StatisticValues": {"SampleCount": n, "Sum": total, "Minimum": lo, "Maximum": hi},
-                "Unit": unit,
-            }
+    stamps: dict[int, dt.datetime] = {}
+    for (account, region, minute, name, dims, unit), (n, total, lo, hi, values) in stats.items():
+        stamp = stamps.get(minute)
+        if stamp is None:
+            stamp = stamps[minute] = dt.datetime.fromtimestamp(minute, tz=dt.UTC).replace(
+                tzinfo=None
+            )
+        datum = MetricAggregatedDatum(
+            namespace=NAMESPACE,
+            name=name,
+            min_stat=float(lo),
+            max_stat=float(hi),
+            sample_count=float(n),
+            sum_stat=float(total),
+            dimensions=[{"Name": k, "Value": v} for k, v in dims],
+            timestamp=stamp,
+            unit=unit,
         )
-    for (account, region), data in by_target.items():
-        cloudwatch_backends[account][region].put_metric_data(NAMESPACE, data)
+        datum.values = values  # type: ignore[attr-defined]
+        cloudwatch_backends[account][region].metric_data.append(datum)
