@@ -41,6 +41,8 @@ class Client:
     start: float = 0.0
     duration: float | None = None
     bursts: tuple[tuple[float, int], ...] = ()
+    #: the request body (e.g. JSON for a POST), sent with every request
+    body: bytes = b""
 
     def arrivals(self, seconds: float) -> list[float]:
         """Seconds (from the simulation start) at which this client sends."""
@@ -70,6 +72,10 @@ class Outcome:
     why: str  # "ok", "cache hit", "throttled: stage", "over quota", "forbidden", ...
     #: tokens left in each bucket after this request (moto target), by level
     tokens: dict[str, float] | None = None
+    #: bytes of the request body sent and of the response body received (what the cost
+    #: model meters: HTTP APIs in 512 KB units, data transfer out)
+    request_bytes: int = 0
+    response_bytes: int = 0
 
 
 class Simulation:
@@ -200,19 +206,31 @@ def simulate(
             headers.append(("x-api-key", c.api_key))
         full_path = base_path + ("/" + path.lstrip("/") if path else "/")
         templates.append(
-            (c.method.upper(), full_path, "&".join(x for x in (base_query, query) if x), headers)
+            (
+                c.method.upper(),
+                full_path,
+                "&".join(x for x in (base_query, query) if x),
+                headers,
+                bytes(c.body),
+            )
         )
     outcomes: list[Outcome] = []
     append = outcomes.append
     traces = plane.traces
     for t, i in _schedule(clients, seconds):
         clock.freeze(t0 + t)
-        method, path, query, headers = templates[i]
-        response = plane.handle(HttpRequest(method, parts.netloc, path, query, list(headers)))
+        method, path, query, headers, body = templates[i]
+        response = plane.handle(HttpRequest(method, parts.netloc, path, query, list(headers), body))
         trace = traces.last()
         append(
             Outcome(
-                t, clients[i].name, response.status, _why(trace, response.status), _tokens(trace)
+                t,
+                clients[i].name,
+                response.status,
+                _why(trace, response.status),
+                _tokens(trace),
+                len(body),
+                len(response.body),
             )
         )
     clock.freeze(t0 + seconds)
@@ -244,6 +262,7 @@ def _simulate_for_real(url: str, clients: Sequence[Client], seconds: float) -> S
                 c.method,
                 base + ("/" + c.path.lstrip("/") if c.path else "/"),
                 headers=headers,
+                data=c.body or None,
                 timeout=30,
             )
             kind = r.headers.get("x-amzn-ErrorType", "")
@@ -260,5 +279,7 @@ def _simulate_for_real(url: str, clients: Sequence[Client], seconds: float) -> S
                     else f"status {r.status_code}"
                 )
             )
-            outcomes.append(Outcome(t, c.name, r.status_code, why))
+            outcomes.append(
+                Outcome(t, c.name, r.status_code, why, None, len(c.body), len(r.content))
+            )
     return Simulation(outcomes, seconds, clients)
