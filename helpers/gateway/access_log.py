@@ -23,6 +23,7 @@ from typing import Any
 
 from .context import InvocationContext
 from .log_buffer import Line, stream_name
+from .log_buffer import to_firehose as deliver_to_firehose
 from .mapping.context_vars import context_map, flatten
 
 _VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_.]+)")
@@ -180,9 +181,11 @@ def write(ctx: InvocationContext) -> None:
     stamp = int(ctx.request_time * 1000)
     buffer = ctx.plane.logs
     if parts[2] == "firehose" and ctx.api_type == "REST":
+        # delivered at once: its readers (S3, ...) have no hook to flush a buffer
         name = parts[5].partition("/")[2]
-        line = render(fmt, ctx)
-        buffer.add(Line(account, region, name, "", stamp, line, firehose=True))
+        deliver_to_firehose(
+            account, region, name, [{"timestamp": stamp, "message": render(fmt, ctx)}]
+        )
         return
     if len(parts) < 7 or parts[2] != "logs" or parts[5] != "log-group":
         return

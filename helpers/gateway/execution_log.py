@@ -389,6 +389,14 @@ def lines(ctx: InvocationContext) -> list[tuple[str, str]]:
             sent = _endpoint_request(ctx, out) is not None
             if entry.decision != "timed out" and ctx.integration_latency_ms is not None:
                 _received(ctx, out)
+    if not sent and ctx.integration_request is not None and ctx.integration_latency_ms is not None:
+        # the integration answered but its step stopped before tracing it (a malformed
+        # Lambda proxy answer): the context still says what was sent and received
+        if not started:
+            _start(ctx, out) if not websocket else _start_websocket(ctx, out)
+            started = True
+        if _endpoint_request(ctx, out) is not None:
+            _received(ctx, out)
     if ctx.error is None:
         if not started and ctx.route is None and not websocket:
             return []  # no method matched: no method settings, no execution log [unc]

@@ -57,7 +57,7 @@ class LogBuffer:
             )
         for key, events in batches.items():
             if len(key) == 6:
-                _to_firehose(key[0], key[1], key[2], events)
+                to_firehose(key[0], key[1], key[2], events)
             else:
                 _to_logs(*key, events)
 
@@ -82,7 +82,7 @@ def _to_logs(
     log_group.streams[stream].put_log_events(events)
 
 
-def _to_firehose(account: str, region: str, name: str, events: list[dict]) -> None:
+def to_firehose(account: str, region: str, name: str, events: list[dict]) -> None:
     from moto.firehose.models import firehose_backends
 
     backend = firehose_backends[account][region]

@@ -128,7 +128,10 @@ def _websocket(p: Sample, where: tuple, add: Callable[[tuple, float], None]) -> 
         if p.event in ("CONNECT", "MESSAGE"):
             called = p.integration_latency_ms is not None
             client = 400 <= p.status < 500 and not called
-            failed = called and (p.integration_status is None or p.integration_status >= 400)
+            # the integration answered 4xx/5xx, or the function failed (Lambda itself says 200)
+            failed = called and (
+                p.integration_status is None or p.integration_status >= 400 or p.status >= 500
+            )
             add((*where, "ClientError", dims, "Count"), 1.0 if client else 0.0)
             add((*where, "IntegrationError", dims, "Count"), 1.0 if failed else 0.0)
             execution = p.status >= 500 and p.integration_status is None
