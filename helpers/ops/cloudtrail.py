@@ -33,7 +33,7 @@ from typing import Any
 SOURCES = {
     "apigateway": "apigateway.amazonaws.com",
     "apigatewayv2": "apigateway.amazonaws.com",
-    "lambda": "lambda.amazonaws.com",
+    "awslambda": "lambda.amazonaws.com",
     "iam": "iam.amazonaws.com",
     "sts": "sts.amazonaws.com",
     "cloudwatch": "monitoring.amazonaws.com",

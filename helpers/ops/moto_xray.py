@@ -70,7 +70,7 @@ def _summary(trace_id: str, segments: list[Any]) -> dict[str, Any]:
                 else "StringValue"
             )
             annotations.setdefault(key, []).append({"AnnotationValue": {kind: value}})
-        key = (seg.name, seg.misc.get("origin"))
+        key = (seg.name, seg.origin)
         if key not in seen:
             seen.add(key)
             services.append(
@@ -79,7 +79,7 @@ def _summary(trace_id: str, segments: list[Any]) -> dict[str, Any]:
                     "Names": [seg.name],
                     "AccountId": ((seg.aws or {}).get("api_gateway") or {}).get("account_id")
                     or (seg.aws or {}).get("account_id"),
-                    "Type": seg.misc.get("origin"),
+                    "Type": seg.origin,
                 }
             )
     flags = {
