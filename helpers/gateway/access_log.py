@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from .context import InvocationContext
+from .integrations.lambda_proxy import clf_time
 from .log_buffer import Line, stream_name
 from .log_buffer import to_firehose as deliver_to_firehose
 from .mapping.context_vars import context_map, flatten
@@ -78,6 +79,17 @@ _FAST: dict[str, Callable[[InvocationContext], Any]] = {
     "integrationErrorMessage": _integration_error,
     "integration.error": _integration_error,
     "protocol": lambda c: "HTTP/1.1",
+    "httpMethod": lambda c: c.method_request.method if c.method_request else c.request.method,
+    "resourcePath": lambda c: c.resource_path or None,
+    "resourceId": lambda c: c.route.resource_id if c.route else None,
+    "requestTime": lambda c: clf_time(c.request_time),
+    "requestTimeEpoch": lambda c: int(c.request_time * 1000),
+    "identity.sourceIp": lambda c: c.identity.get("sourceIp", c.request.source_ip),
+    "path": lambda c: (
+        f"/{c.stage.name}{c.method_request.path}"
+        if (c.method_request and c.stage)
+        else c.request.path
+    ),
     "xrayTraceId": lambda c: c.xray_trace_id,
     "domainName": _domain,
     "domainPrefix": lambda c: _domain(c).split(".")[0],
@@ -139,22 +151,39 @@ def _websocket_variables(ctx: InvocationContext) -> dict[str, Any]:
     return flatten(context)
 
 
+@lru_cache(maxsize=512)
+def _rest_plan(fmt: str) -> tuple[tuple[str, Callable[[InvocationContext], Any] | None, str], ...]:
+    """A REST format's parts with the getter of each variable resolved once."""
+    return tuple(
+        (literal, _FAST.get(name) if name else None, name or "")
+        for literal, name in compile_format(fmt)
+    )
+
+
 def render(fmt: str, ctx: InvocationContext) -> str:
     """One access-log line: ``fmt`` with this request's values."""
     out: list[str] = []
     everything: dict[str, Any] | None = None
-    websocket = ctx.api_type == "WEBSOCKET"
+    if ctx.api_type == "REST":
+        for literal, get, name in _rest_plan(fmt):
+            out.append(literal)
+            if not name:
+                continue
+            if get is not None:
+                value = get(ctx)
+            else:
+                if everything is None:
+                    everything = context_variables(ctx)
+                value = everything.get(name)
+            out.append(MISSING if value is None else str(value))
+        return "".join(out)
     for literal, name in compile_format(fmt):
         out.append(literal)
         if name is None:
             continue
-        get = None if websocket else _FAST.get(name)
-        if get is not None and ctx.api_type == "REST":
-            value = get(ctx)
-        else:
-            if everything is None:
-                everything = context_variables(ctx)
-            value = everything.get(name)
+        if everything is None:
+            everything = context_variables(ctx)
+        value = everything.get(name)
         out.append(MISSING if value is None else str(value))
     return "".join(out)
 
@@ -165,6 +194,18 @@ def groups(ctx: InvocationContext, group: str) -> list[str]:
     return [group]
 
 
+@lru_cache(maxsize=256)
+def destination(arn: str) -> tuple[str, str, str, str] | None:
+    """(kind "logs" or "firehose", region, account, group or delivery stream) of a
+    destination ARN; None when it is neither."""
+    parts = arn.split(":")
+    if len(parts) >= 7 and parts[2] == "logs" and parts[5] == "log-group":
+        return "logs", parts[3], parts[4], parts[6]
+    if len(parts) >= 6 and parts[2] == "firehose" and parts[5].startswith("deliverystream/"):
+        return "firehose", parts[3], parts[4], parts[5].partition("/")[2]
+    return None
+
+
 def write(ctx: InvocationContext) -> None:
     """Buffer the access log line of this request, if the stage has access logging."""
     settings = ctx.stage.access_log_settings if ctx.stage else None
@@ -173,23 +214,19 @@ def write(ctx: InvocationContext) -> None:
     arn, fmt = settings.get("destinationArn"), settings.get("format")
     if not arn or not fmt:
         return
-    parts = arn.split(":")
-    if len(parts) < 6:
+    found = destination(arn)
+    if found is None:
         return
-    region, account = parts[3], parts[4]
-    stage = ctx.stage.name if ctx.stage else ""
+    kind, region, account, name = found
     stamp = int(ctx.request_time * 1000)
-    buffer = ctx.plane.logs
-    if parts[2] == "firehose" and ctx.api_type == "REST":
-        # delivered at once: its readers (S3, ...) have no hook to flush a buffer
-        name = parts[5].partition("/")[2]
-        deliver_to_firehose(
-            account, region, name, [{"timestamp": stamp, "message": render(fmt, ctx)}]
-        )
-        return
-    if len(parts) < 7 or parts[2] != "logs" or parts[5] != "log-group":
+    if kind == "firehose":
+        if ctx.api_type == "REST":
+            # delivered at once: its readers (S3, ...) have no hook to flush a buffer
+            line = {"timestamp": stamp, "message": render(fmt, ctx)}
+            deliver_to_firehose(account, region, name, [line])
         return
     line = render(fmt, ctx)
-    stream = stream_name(ctx.api_id, stage)
-    for group in groups(ctx, parts[6]):
-        buffer.add(Line(account, region, group, stream, stamp, line))
+    stream = stream_name(ctx.api_id, ctx.stage.name if ctx.stage else "")
+    add = ctx.plane.logs.add
+    for group in groups(ctx, name):
+        add(Line(account, region, group, stream, stamp, line))

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from .context import InvocationContext
@@ -109,8 +110,11 @@ def _body(value: Any) -> str:
 
 
 class _Lines:
-    def __init__(self) -> None:
+    """The lines being written; data-trace lines are only made when they are wanted."""
+
+    def __init__(self, data: bool = True) -> None:
         self.items: list[tuple[str, str]] = []
+        self.with_data = data
 
     def info(self, text: str) -> None:
         self.items.append((INFO, text))
@@ -118,8 +122,9 @@ class _Lines:
     def error(self, text: str) -> None:
         self.items.append((ERROR, text))
 
-    def data(self, text: str) -> None:
-        self.items.append((DATA, text))
+    def data(self, make: Callable[[], str]) -> None:
+        if self.with_data:
+            self.items.append((DATA, make()))
 
 
 def _lambda_target(ctx: InvocationContext) -> tuple[str, str] | None:
@@ -193,8 +198,8 @@ def _start(ctx: InvocationContext, out: _Lines) -> None:
         out.info(f"Method request path: {_java_map(mreq.path_params)}")
         query = {k: v[-1] for k, v in mreq.query.items()} if mreq.query else {}
         out.info(f"Method request query string: {_java_map(query)}")
-        out.data(f"Method request headers: {_headers(mreq.headers)}")
-        out.data(f"Method request body before transformations: {_body(mreq.body)}")
+        out.data(lambda: f"Method request headers: {_headers(mreq.headers)}")
+        out.data(lambda: f"Method request body before transformations: {_body(mreq.body)}")
 
 
 def _endpoint_request(ctx: InvocationContext, out: _Lines) -> str | None:
@@ -216,10 +221,10 @@ def _endpoint_request(ctx: InvocationContext, out: _Lines) -> str | None:
         }
         if ctx.xray_trace_id:
             headers["X-Amzn-Trace-Id"] = f"Root={ctx.xray_trace_id}"
-        out.data(f"Endpoint request headers: {_headers(headers)}")
+        out.data(lambda: f"Endpoint request headers: {_headers(headers)}")
     request = ctx.integration_request
     body = getattr(request, "body", request)
-    out.data(f"Endpoint request body after transformations: {_body(body)}")
+    out.data(lambda: f"Endpoint request body after transformations: {_body(body)}")
     out.info(f"Sending request to {uri}")
     return uri
 
@@ -247,16 +252,16 @@ def _received(ctx: InvocationContext, out: _Lines) -> None:
         if result.function_error:
             headers["X-Amz-Function-Error"] = result.function_error
         headers["X-Amz-Executed-Version"] = getattr(result, "executed_version", "$LATEST")
-        out.data(f"Endpoint response headers: {_headers(headers)}")
-        out.data(f"Endpoint response body before transformations: {_body(result.payload)}")
+        out.data(lambda: f"Endpoint response headers: {_headers(headers)}")
+        out.data(lambda: f"Endpoint response body before transformations: {_body(result.payload)}")
     else:
         answer = ctx.integration_response
         headers = getattr(answer, "headers", None)
         if headers is not None:
-            out.data(f"Endpoint response headers: {_headers(headers)}")
+            out.data(lambda: f"Endpoint response headers: {_headers(headers)}")
         body = getattr(answer, "body", None)
         if body is not None:
-            out.data(f"Endpoint response body before transformations: {_body(body)}")
+            out.data(lambda: f"Endpoint response body before transformations: {_body(body)}")
 
 
 def _http_date(epoch: float) -> str:
@@ -346,9 +351,10 @@ _BEFORE_EXECUTION = frozenset(
 )
 
 
-def lines(ctx: InvocationContext) -> list[tuple[str, str]]:
-    """Every execution-log line of this request, (kind, text), kind INFO, ERROR or DATA."""
-    out = _Lines()
+def lines(ctx: InvocationContext, *, data: bool = True) -> list[tuple[str, str]]:
+    """Every execution-log line of this request, (kind, text), kind INFO, ERROR or DATA
+    (``data``: with the data-trace lines)."""
+    out = _Lines(data)
     out.info(f"Extended Request Id: {ctx.extended_request_id}")
     websocket = ctx.api_type == "WEBSOCKET"
     started = False
@@ -406,8 +412,8 @@ def lines(ctx: InvocationContext) -> list[tuple[str, str]]:
             _start(ctx, out) if not websocket else _start_websocket(ctx, out)
         resp = ctx.method_response
         if resp is not None and not websocket:
-            out.data(f"Method response body after transformations: {_body(resp.body)}")
-            out.data(f"Method response headers: {_headers(_response_headers(resp))}")
+            out.data(lambda: f"Method response body after transformations: {_body(resp.body)}")
+            out.data(lambda: f"Method response headers: {_headers(_response_headers(resp))}")
         out.info("Successfully completed execution")
         if resp is not None:
             out.info(f"Method completed with status: {_status(ctx)}")
@@ -441,7 +447,7 @@ def _start_websocket(ctx: InvocationContext, out: _Lines) -> None:
         f"Connection Id: {getattr(conn, 'connection_id', '')}"
     )
     if ctx.message is not None:
-        out.data(f"Message body: {_body(ctx.message)}")
+        out.data(lambda: f"Message body: {_body(ctx.message)}")
 
 
 def write(ctx: InvocationContext) -> None:
@@ -453,10 +459,12 @@ def write(ctx: InvocationContext) -> None:
         if not data_trace:
             return
         level = "ERROR"  # [unc] data trace without a level: the failures, in full
-    items = lines(ctx)
+    failed = ctx.error is not None
+    if level == "ERROR" and not failed:
+        return
+    items = lines(ctx, data=data_trace)
     if not items:
         return
-    failed = ctx.error is not None
     keep = []
     for kind, text in items:
         if kind == DATA:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from functools import lru_cache
 from typing import NamedTuple
 
 
@@ -26,6 +27,7 @@ class Line(NamedTuple):
     firehose: bool = False
 
 
+@lru_cache(maxsize=1024)
 def stream_name(*parts: str) -> str:
     """A stable, opaque stream name (API Gateway's streams are hashes too)."""
     return hashlib.md5("/".join(parts).encode()).hexdigest()

@@ -89,30 +89,117 @@ class MetricsRecorder:
                 if s[4] is not None:
                     s[4].append(value)
 
+        # REST and HTTP samples are first grouped by what their dimensions depend on, so
+        # each metric is aggregated once per group rather than once per sample
+        groups: dict[tuple, _Group] = {}
         for p in pending:
-            where = (p.account_id, p.region, p.minute)
             if p.api_type == "WEBSOCKET":
-                _websocket(p, where, add)
+                _websocket(p, (p.account_id, p.region, p.minute), add)
                 continue
-            http = p.api_type == "HTTP"
-            four, five = ("4xx", "5xx") if http else ("4XXError", "5XXError")
-            for dims in dimension_sets(p):
-                add((*where, "Count", dims, "Count"), 1.0)
-                add((*where, four, dims, "Count"), 1.0 if 400 <= p.status < 500 else 0.0)
-                add((*where, five, dims, "Count"), 1.0 if p.status >= 500 else 0.0)
-                if http:
-                    add((*where, "DataProcessed", dims, "Bytes"), float(p.data_processed))
-                if p.cache is not None:
-                    hit = 1.0 if p.cache == "hit" else 0.0
-                    add((*where, "CacheHitCount", dims, "Count"), hit)
-                    add((*where, "CacheMissCount", dims, "Count"), 1.0 - hit)
-                add((*where, "Latency", dims, "Milliseconds"), p.latency_ms)
-                if p.integration_latency_ms is not None:
-                    add(
-                        (*where, "IntegrationLatency", dims, "Milliseconds"),
-                        p.integration_latency_ms,
-                    )
+            key = (
+                p.account_id,
+                p.region,
+                p.minute,
+                p.api_type,
+                p.api_name,
+                p.stage,
+                p.method,
+                p.resource,
+                p.route,
+                p.detailed,
+            )
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = _Group(p)
+            g.add(p)
+        for g in groups.values():
+            g.publish(stats)
         _publish(stats)
+
+
+class _Group:
+    """The REST or HTTP samples of one minute that share their dimension values."""
+
+    __slots__ = ("cache", "data", "five", "four", "hits", "integration", "latency", "n", "sample")
+
+    def __init__(self, sample: Sample) -> None:
+        self.sample = sample
+        self.n = self.four = self.five = self.cache = self.hits = 0
+        self.latency: list[float] = []
+        self.integration: list[float] = []
+        self.data: list[float] = []
+
+    def add(self, p: Sample) -> None:
+        self.n += 1
+        if p.status >= 500:
+            self.five += 1
+        elif p.status >= 400:
+            self.four += 1
+        if p.cache is not None:
+            self.cache += 1
+            self.hits += p.cache == "hit"
+        self.latency.append(p.latency_ms)
+        if p.integration_latency_ms is not None:
+            self.integration.append(p.integration_latency_ms)
+        if p.api_type == "HTTP":
+            self.data.append(float(p.data_processed))
+
+    def publish(self, stats: dict[tuple, list]) -> None:
+        p = self.sample
+        http = p.api_type == "HTTP"
+        where = (p.account_id, p.region, p.minute)
+        four, five = ("4xx", "5xx") if http else ("4XXError", "5XXError")
+        counts = [("Count", self.n, self.n), (four, self.four, self.n), (five, self.five, self.n)]
+        if self.cache:
+            counts += [
+                ("CacheHitCount", self.hits, self.cache),
+                ("CacheMissCount", self.cache - self.hits, self.cache),
+            ]
+        for dims in dimension_sets(p):
+            for name, ones, n in counts:
+                if name == "Count":
+                    _merge(stats, (*where, name, dims, "Count"), n, n, 1.0, 1.0, None)
+                else:
+                    lo = 1.0 if ones == n else 0.0
+                    hi = 1.0 if ones else 0.0
+                    _merge(stats, (*where, name, dims, "Count"), n, ones, lo, hi, None)
+            for name, values, unit in (
+                ("Latency", self.latency, "Milliseconds"),
+                ("IntegrationLatency", self.integration, "Milliseconds"),
+                ("DataProcessed", self.data, "Bytes"),
+            ):
+                if values:
+                    keep = values if name in PERCENTILE_METRICS else None
+                    _merge(
+                        stats,
+                        (*where, name, dims, unit),
+                        len(values),
+                        sum(values),
+                        min(values),
+                        max(values),
+                        keep,
+                    )
+
+
+def _merge(
+    stats: dict[tuple, list],
+    key: tuple,
+    n: float,
+    total: float,
+    lo: float,
+    hi: float,
+    values: list[float] | None,
+) -> None:
+    s = stats.get(key)
+    if s is None:
+        stats[key] = [n, total, lo, hi, list(values) if values is not None else None]
+        return
+    s[0] += n
+    s[1] += total
+    s[2] = min(s[2], lo)
+    s[3] = max(s[3], hi)
+    if s[4] is not None and values:
+        s[4].extend(values)
 
 
 def _websocket(p: Sample, where: tuple, add: Callable[[tuple, float], None]) -> None:

@@ -81,12 +81,15 @@ def decide(ctx: Any, sampler: Sampler) -> str | None:
     """The X-Ray trace id when this REST request is traced, else None."""
     if ctx.api_type != "REST" or ctx.stage is None:
         return None
+    tracing = getattr(ctx.stage.raw, "tracing_enabled", False)
+    if not tracing and ctx.request.header("x-amzn-trace-id") is None:
+        return None
     upstream = _header(ctx)
     if upstream.get("Sampled") == "0":
         return None
     if upstream.get("Sampled") == "1" and upstream.get("Root"):
         return upstream["Root"]
-    if not getattr(ctx.stage.raw, "tracing_enabled", False):
+    if not tracing:
         return None
     if not sampler.sampled(ctx.api_id, ctx.stage.name, ctx.request_time, ctx.request_id):
         return None
