@@ -154,7 +154,9 @@ def cleanup(session: boto3.session.Session, value: str, *, region: str) -> list[
     for page in sqs.get_paginator("list_queues").paginate():
         for url in page.get("QueueUrls", []):
             if _tagged(sqs.list_queue_tags(QueueUrl=url).get("Tags"), value):
-                attempt(f"queue {url.rsplit('/', 1)[-1]}", lambda u=url: sqs.delete_queue(QueueUrl=u))
+                attempt(
+                    f"queue {url.rsplit('/', 1)[-1]}", lambda u=url: sqs.delete_queue(QueueUrl=u)
+                )
 
     sfn = session.client("stepfunctions", region_name=region)
     for page in sfn.get_paginator("list_state_machines").paginate():
@@ -171,7 +173,9 @@ def cleanup(session: boto3.session.Session, value: str, *, region: str) -> list[
         for topic in page.get("Topics", []):
             arn = topic["TopicArn"]
             if _tagged(sns.list_tags_for_resource(ResourceArn=arn).get("Tags"), value):
-                attempt(f"topic {arn.rsplit(':', 1)[-1]}", lambda a=arn: sns.delete_topic(TopicArn=a))
+                attempt(
+                    f"topic {arn.rsplit(':', 1)[-1]}", lambda a=arn: sns.delete_topic(TopicArn=a)
+                )
 
     iam = session.client("iam")
     for page in iam.get_paginator("list_policies").paginate(Scope="Local"):

@@ -15,10 +15,11 @@ time, with ``requests`` (kept small: a real account pays for every request).
 from __future__ import annotations
 
 import heapq
+import math
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -143,6 +144,32 @@ class Simulation:
 
     def __repr__(self) -> str:
         return f"<Simulation of {len(self)} requests over {self.seconds:g} s>\n{self.summary()}"
+
+
+def window(clients: Sequence[Client], begin: float, end: float) -> list[Client]:
+    """The clients' load between ``begin`` and ``end`` (seconds into a longer scenario,
+    e.g. a day), shifted to start at 0: what :func:`simulate` sends when a scenario is run
+    in pieces (to change something in the middle). A client's ``rate`` keeps its phase;
+    bursts outside the window are dropped."""
+    out = []
+    for c in clients:
+        stop = math.inf if c.duration is None else c.start + c.duration
+        lo, hi = max(begin, c.start), min(end, stop)
+        bursts = tuple((at - begin, n) for at, n in c.bursts if begin <= at < end)
+        if hi <= lo and not bursts:
+            continue
+        start = lo - begin
+        if c.rate > 0 and hi > lo:  # the first arrival at or after lo, on the client's grid
+            step = 1.0 / c.rate
+            first = c.start + math.ceil(round((lo - c.start) / step, 9)) * step
+            start = first - begin
+        duration = max(hi - begin - start, 0.0) if hi > lo else 0.0
+        out.append(
+            replace(
+                c, start=start, duration=duration, bursts=bursts, rate=c.rate if duration else 0.0
+            )
+        )
+    return out
 
 
 def _why(trace: Any, status: int) -> str:

@@ -122,7 +122,7 @@ def _check_post(api: FeedbackApi, base: str) -> tuple[requests.Response, str]:
     if posted.status_code != 200:
         got, hint = explain(api, posted, "POST", "/feedback", lambda: post_problem(api))
         fail(criterion, expected=expected, got=got, hint=hint)
-    hint = f'The 200 integration response: {spec.QUEUED_TEMPLATE}'
+    hint = f"The 200 integration response: {spec.QUEUED_TEMPLATE}"
     body = json_body(criterion, posted, expected, hint)
     if (
         not isinstance(body, dict)
@@ -236,8 +236,9 @@ def _check_preflight(api: FeedbackApi, base: str) -> str:
     wanted = {
         "Access-Control-Allow-Origin": lambda v: v == spec.ORIGIN,
         "Access-Control-Allow-Methods": lambda v: set(spec.ALLOW_METHODS) <= _items(v, str.upper),
-        "Access-Control-Allow-Headers": lambda v: {h.lower() for h in spec.ALLOW_HEADERS}
-        <= _items(v, str.lower),
+        "Access-Control-Allow-Headers": lambda v: (
+            {h.lower() for h in spec.ALLOW_HEADERS} <= _items(v, str.lower)
+        ),
     }
     wrong = []
     for name, good in wanted.items():
@@ -325,7 +326,8 @@ def _check_role(api: FeedbackApi) -> str:
                 criterion,
                 expected=f"sqs:SendMessage on {api.queue_arn()} only (least privilege)",
                 got=f"the role may also {action} on {resources[which]}\n(statement {statement})",
-                hint="Replace broad statements with exactly one:\n" + spec.SEND_POLICY
+                hint="Replace broad statements with exactly one:\n"
+                + spec.SEND_POLICY
                 + "\nand remove the others (iam.delete_role_policy / detach_role_policy).",
             )
     return criterion

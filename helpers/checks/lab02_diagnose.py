@@ -273,7 +273,7 @@ def _rule_missing(schema: dict[str, Any], rule: str) -> str | None:
         if maximum is None or maximum > 5:
             return 'lets "rating" be 9 (' + (f"maximum {maximum})" if maximum else "no maximum)")
     if rule == "additionalProperties" and schema.get("additionalProperties") is not False:
-        return "allows properties it does not list (no \"additionalProperties\": false)"
+        return 'allows properties it does not list (no "additionalProperties": false)'
     return None
 
 

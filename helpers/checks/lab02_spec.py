@@ -42,7 +42,7 @@ DEPLOY = f'apigateway.create_deployment(restApiId=api_id, stageName="{STAGE}")'
 REDEPLOY = f'create_deployment(restApiId=api_id, stageName="{STAGE}")'
 URI = 'uri=f"arn:aws:apigateway:{region}:sqs:path/{account_id}/feedback"'
 CONTENT_TYPE = (
-    "requestParameters={\"integration.request.header.Content-Type\": "
+    'requestParameters={"integration.request.header.Content-Type": '
     "\"'application/x-www-form-urlencoded'\"}"
 )
 REQUEST_TEMPLATE = (
@@ -79,12 +79,12 @@ ORIGIN_ON_POST = (
     'put_method_response(..., httpMethod="POST", statusCode="200",\n'
     '    responseParameters={"method.response.header.Access-Control-Allow-Origin": False}), and\n'
     'put_integration_response(..., httpMethod="POST", statusCode="200", ...,\n'
-    "    responseParameters={\"method.response.header.Access-Control-Allow-Origin\": "
+    '    responseParameters={"method.response.header.Access-Control-Allow-Origin": '
     "\"'https://feedback.example'\"}); then deploy again."
 )
 ORIGIN_ON_4XX = (
     'apigateway.put_gateway_response(restApiId=api_id, responseType="DEFAULT_4XX",\n'
-    "    responseParameters={\"gatewayresponse.header.Access-Control-Allow-Origin\": "
+    '    responseParameters={"gatewayresponse.header.Access-Control-Allow-Origin": '
     "\"'https://feedback.example'\"}); then deploy again."
 )
 PREFLIGHT = (

@@ -288,8 +288,12 @@ def _lambda_segments(
 
 def send(ctx: Any, root: str) -> None:
     """Put the request's segments into the target's X-Ray (moto's backend, in-process)."""
-    from moto.xray.models import xray_backends
+    from moto.xray.models import TraceSegment, xray_backends
 
-    backend = xray_backends[ctx.account_id][ctx.region]
+    collection = xray_backends[ctx.account_id][ctx.region]._segment_collection
     for document in segments(ctx, root):
-        backend.process_segment(json.dumps(document))
+        # what process_segment does, without parsing back the JSON just written
+        raw = json.dumps(document)
+        fields = dict(document, segment_id=document["id"])
+        del fields["id"]
+        collection.put_segment(TraceSegment(raw=raw, **fields))

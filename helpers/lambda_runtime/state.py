@@ -67,7 +67,6 @@ class ActiveInvocation:
         self.tid = threading.get_ident()
         self.imported_lazily = False  # the handler imported a module of its package late
 
-
     def sleep_virtually(self, seconds: float) -> None:
         """Count ``seconds`` of lab time slept, here and in every invocation that waits
         for this one."""

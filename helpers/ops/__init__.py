@@ -3,6 +3,7 @@ Gateway's account settings do on AWS and moto does not.
 
 - :mod:`.moto_account` — ``cloudwatchRoleArn`` and the execution-logging prerequisite;
 - :mod:`.moto_cloudwatch` — percentiles, alarm state and history as CloudWatch keeps them;
+- :mod:`.moto_logs` — filter patterns for JSON access logs (``{ $.status = 429 }``);
 - :mod:`.alarms` — alarms evaluated on the lab clock, notifications through SNS;
 - :mod:`.moto_sns` and :mod:`.mailbox` — e-mail subscribers a notebook can read, and the
   real SNS event for Lambda subscribers;
@@ -23,10 +24,11 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from . import cloudtrail, moto_account, moto_cloudwatch, moto_sns, moto_xray
+    from . import cloudtrail, moto_account, moto_cloudwatch, moto_logs, moto_sns, moto_xray
 
     moto_account.install()
     moto_cloudwatch.install()
+    moto_logs.install()
     moto_sns.install()
     moto_xray.install()
     cloudtrail.install()

@@ -174,7 +174,6 @@ def _series_for(backend: Any, alarm: Any) -> list[tuple[float, Any]]:
         index.clear()
         start = 0
     if start < len(data):
-        touched = set()
         for datum in data[start:]:
             key = (
                 datum.namespace,
@@ -182,10 +181,11 @@ def _series_for(backend: Any, alarm: Any) -> list[tuple[float, Any]]:
                 tuple(sorted((d.name, d.value) for d in datum.dimensions)),
             )
             epoch = datum.timestamp.replace(tzinfo=datum.timestamp.tzinfo or dt.UTC).timestamp()
-            index.setdefault(key, []).append((epoch, datum))
-            touched.add(key)
-        for key in touched:
-            index[key].sort(key=lambda pair: pair[0])
+            found = index.setdefault(key, [])
+            if not found or found[-1][0] <= epoch:
+                found.append((epoch, datum))  # the usual case: data arrives in time order
+            else:
+                bisect.insort(found, (epoch, datum), key=lambda pair: pair[0])
         _offsets[where] = len(data)
     key = (
         alarm.namespace,

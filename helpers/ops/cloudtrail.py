@@ -84,6 +84,22 @@ DATA_EVENTS = frozenset(
         "DeleteConnection",
     }
 )
+#: Lambda's event names carry its API version, as CloudTrail writes them [obs]; other
+#: Lambda operations get ``20150331`` [unc]
+LAMBDA_EVENT_NAMES = {
+    "CreateFunction": "CreateFunction20150331",
+    "DeleteFunction": "DeleteFunction20150331",
+    "ListFunctions": "ListFunctions20150331",
+    "PublishVersion": "PublishVersion20150331",
+    "CreateAlias": "CreateAlias20150331",
+    "GetFunction": "GetFunction20150331v2",
+    "GetFunctionConfiguration": "GetFunctionConfiguration20150331v2",
+    "UpdateFunctionCode": "UpdateFunctionCode20150331v2",
+    "UpdateFunctionConfiguration": "UpdateFunctionConfiguration20150331v2",
+    "AddPermission": "AddPermission20150331v2",
+    "RemovePermission": "RemovePermission20150331v2",
+    "GetPolicy": "GetPolicy20150331v2",
+}
 #: AWS keeps 90 days of management events in the event history
 HISTORY_DAYS = 90
 _READ_PREFIXES = ("Get", "List", "Describe", "Lookup", "Head", "Search")
@@ -136,6 +152,8 @@ def _record(response: Any, status: int, body: Any) -> None:
     if not name or name in DATA_EVENTS:
         return
     name = name[0].upper() + name[1:]
+    if service == "awslambda":
+        name = LAMBDA_EVENT_NAMES.get(name, name + "20150331")
     error = None
     if status >= 400:
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")

@@ -162,7 +162,34 @@ def matches(expression: str, summary: dict[str, Any], segments: list[Any]) -> bo
     return True
 
 
+class _NotAvailable:
+    """Stands in for moto's X-Ray SDK mock (see :func:`_without_the_sdk_mock`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("apigw-lab does not load moto's X-Ray SDK mock (aws_xray_sdk)")
+
+
+def _without_the_sdk_mock() -> None:
+    """``import moto.xray`` first imports ``moto.xray.mock_client``, which imports the AWS
+    X-Ray SDK (a second per notebook, to mock an SDK the course never uses). The backend
+    the course needs does not depend on it: the mock module is replaced by a stub, unless
+    something loaded the real one already."""
+    import sys
+    import types
+
+    if "moto.xray.mock_client" in sys.modules:
+        return
+    stub = types.ModuleType("moto.xray.mock_client")
+    stub.MockXrayClient = _NotAvailable  # type: ignore[attr-defined]
+    stub.XRaySegment = _NotAvailable  # type: ignore[attr-defined]
+    sys.modules["moto.xray.mock_client"] = stub
+
+
 def install() -> None:
+    _without_the_sdk_mock()
     from moto.xray.models import SegmentCollection, XRayBackend
 
     def summary(

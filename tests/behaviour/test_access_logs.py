@@ -307,3 +307,23 @@ def test_context_fields_of_releases_reach_the_line(plane: Any) -> None:
     )
     ctx.domain_name, ctx.base_path_matched, ctx.canary = "api.example.com", "v1", True
     assert access_log.render(fmt, ctx) == "api.example.com api v1 true"
+
+
+def test_filter_patterns_find_requests_in_json_access_logs(kit: Any, api: Any) -> None:
+    kit.logs.create_log_group(logGroupName="json")
+    fmt = '{"requestId":"$context.requestId","status":"$context.status","path":"$context.path"}'
+    set_access_log(kit, api.api_id, fmt, GROUP_ARN.format("json"))
+    for path in ("/hello", "/boom", "/nowhere", "/hello"):
+        requests.get(api.url(path))
+
+    def find(pattern: str) -> list[str]:
+        events = kit.logs.filter_log_events(logGroupName="json", filterPattern=pattern)["events"]
+        return [json.loads(e["message"])["status"] for e in events]
+
+    assert find("{ $.status = 502 }") == ["502"]
+    assert find("{ $.status >= 400 }") == ["502", "403"]
+    assert find('{ $.path = "/prod/hello" && $.status = 200 }') == ["200", "200"]
+    assert find('"/prod/nowhere"') == ["403"]
+    assert find("-hello") == ["502", "403"]
+    with pytest.raises(kit.logs.exceptions.InvalidParameterException, match="filter patterns"):
+        find("[ip, user, status = 4*]")
