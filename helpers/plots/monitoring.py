@@ -80,11 +80,12 @@ def dashboard(
     for start, end, label in incidents:
         axes[0].annotate(
             label,
-            xy=(start + (end - start) / 2, 1.0),
+            xy=(start + (end - start) / 2, 0.97),
             xycoords=("data", "axes fraction"),
             ha="center",
-            va="bottom",
+            va="top",
             fontsize="small",
+            bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.8, "linewidth": 0},
         )
     fig.suptitle(title)
     return fig
