@@ -354,3 +354,25 @@ def test_http_apis_write_no_execution_logs(http_kit: Any, kit: Any) -> None:
     requests.get(api.url("/hello"))
     groups = kit.logs.describe_log_groups(logGroupNamePrefix="API-Gateway-Execution-Logs")
     assert groups["logGroups"] == []
+
+
+def test_canary_requests_are_logged_to_the_canary_group_too(kit: Any, api: Any, lab: Any) -> None:
+    """The releases steps set ``ctx.canary``; execution logs then also go to ``.../Canary``."""
+    from helpers.gateway.pipeline import Pipeline
+
+    set_account_role(kit)
+    enable(kit, api.api_id, "INFO")
+    rest = lab.gateway.pipelines["REST"]
+
+    def canary(ctx: Any) -> None:
+        """Canary (stand-in for the releases step): this request is the canary's."""
+        ctx.canary = True
+
+    lab.gateway.pipelines["REST"] = Pipeline(rest.name, (canary, *rest.steps), rest.finish)
+    try:
+        r = requests.get(api.url("/hello"))
+    finally:
+        lab.gateway.pipelines["REST"] = rest
+    rid = r.headers["x-amzn-RequestId"]
+    assert of(lines(kit, api.api_id), rid)
+    assert of(lines(kit, api.api_id, "prod/Canary"), rid) == of(lines(kit, api.api_id), rid)
