@@ -31,6 +31,7 @@ TAGGED_CREATES: dict[tuple[str, str], tuple[str, str]] = {
     ("iam", "CreatePolicy"): ("Tags", "list"),
     ("stepfunctions", "CreateStateMachine"): ("tags", "lower-list"),
     ("cognito-idp", "CreateUserPool"): ("UserPoolTags", "map"),
+    ("cloudwatch", "PutMetricAlarm"): ("Tags", "list"),
 }
 
 
@@ -167,6 +168,13 @@ def cleanup(session: boto3.session.Session, value: str, *, region: str) -> list[
                     f"state machine {machine['name']}",
                     lambda a=arn: sfn.delete_state_machine(stateMachineArn=a),
                 )
+
+    cloudwatch = session.client("cloudwatch", region_name=region)
+    for page in cloudwatch.get_paginator("describe_alarms").paginate():
+        for alarm in page.get("MetricAlarms", []):
+            arn, name = alarm["AlarmArn"], alarm["AlarmName"]
+            if _tagged(cloudwatch.list_tags_for_resource(ResourceARN=arn).get("Tags"), value):
+                attempt(f"alarm {name}", lambda n=name: cloudwatch.delete_alarms(AlarmNames=[n]))
 
     sns = session.client("sns", region_name=region)
     for page in sns.get_paginator("list_topics").paginate():
