@@ -18,8 +18,9 @@ def _finish_latency(ctx: InvocationContext) -> float:
 
 
 def step(ctx: InvocationContext) -> None:
-    """Observe: store the trace, record CloudWatch metrics, write the access and execution
-    logs and the X-Ray segments."""
+    """Observe: keep the trace; write metrics, access and execution logs, X-Ray segments.
+
+    Each of them reads what the pipeline recorded; nothing else writes side effects."""
     plane = ctx.plane
     plane.traces.append(ctx.trace)
     if ctx.api_type == "HTTP":
