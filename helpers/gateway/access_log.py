@@ -85,6 +85,8 @@ _FAST: dict[str, Callable[[InvocationContext], Any]] = {
     "requestTime": lambda c: clf_time(c.request_time),
     "requestTimeEpoch": lambda c: int(c.request_time * 1000),
     "identity.sourceIp": lambda c: c.identity.get("sourceIp", c.request.source_ip),
+    "identity.apiKey": lambda c: c.identity.get("apiKey"),
+    "identity.apiKeyId": lambda c: c.identity.get("apiKeyId"),
     "path": lambda c: (
         f"/{c.stage.name}{c.method_request.path}"
         if (c.method_request and c.stage)
@@ -152,31 +154,39 @@ def _websocket_variables(ctx: InvocationContext) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=512)
-def _rest_plan(fmt: str) -> tuple[tuple[str, Callable[[InvocationContext], Any] | None, str], ...]:
-    """A REST format's parts with the getter of each variable resolved once."""
-    return tuple(
-        (literal, _FAST.get(name) if name else None, name or "")
-        for literal, name in compile_format(fmt)
-    )
+def _rest_renderer(fmt: str) -> Callable[[InvocationContext], str]:
+    """A function writing ``fmt``'s line for a REST request, generated once per format:
+    one expression joining the literal parts and the variables' values (the variables
+    outside :data:`_FAST` are looked up in the whole ``$context``, built only if needed)."""
+    namespace: dict[str, Any] = {"_everything": context_variables, "_MISSING": MISSING}
+    pieces = []
+    slow = False
+    for i, (literal, name) in enumerate(compile_format(fmt)):
+        if literal:
+            namespace[f"_l{i}"] = literal
+            pieces.append(f"_l{i}")
+        if name is None:
+            continue
+        if name in _FAST:
+            namespace[f"_g{i}"] = _FAST[name]
+            value = f"_g{i}(c)"
+        else:
+            slow = True
+            value = f"_all.get({name!r})"
+        pieces.append(f"(_MISSING if (_v := {value}) is None else str(_v))")
+    body = " + ".join(pieces) or "''"
+    prelude = "    _all = _everything(c)\n" if slow else ""
+    source = f"def _render(c):\n{prelude}    return {body}\n"
+    exec(compile(source, f"<access log format {fmt[:40]!r}>", "exec"), namespace)
+    return namespace["_render"]  # type: ignore[no-any-return]
 
 
 def render(fmt: str, ctx: InvocationContext) -> str:
     """One access-log line: ``fmt`` with this request's values."""
+    if ctx.api_type == "REST":
+        return _rest_renderer(fmt)(ctx)
     out: list[str] = []
     everything: dict[str, Any] | None = None
-    if ctx.api_type == "REST":
-        for literal, get, name in _rest_plan(fmt):
-            out.append(literal)
-            if not name:
-                continue
-            if get is not None:
-                value = get(ctx)
-            else:
-                if everything is None:
-                    everything = context_variables(ctx)
-                value = everything.get(name)
-            out.append(MISSING if value is None else str(value))
-        return "".join(out)
     for literal, name in compile_format(fmt):
         out.append(literal)
         if name is None:
