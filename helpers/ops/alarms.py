@@ -110,7 +110,12 @@ def created(backend: Any, alarm: Any) -> None:
     """``put_metric_alarm``: evaluate the alarm at once, then on the lab clock."""
     _backends.add((backend.account_id, backend.region_name))
     if getattr(alarm, "rule", None) or not alarm.metric_name:
-        return  # composite and metric-math alarms: not evaluated [EmulatorLimitation]
+        # composite and metric-math alarms are not evaluated: say so where the learner looks
+        alarm.state_reason = (
+            "Unchecked: apigw-lab evaluates single-metric alarms only, not metric math or "
+            "composite alarms"
+        )
+        return
     now = _now()
     step = _step(alarm)
     tick = math.floor(now / step) * step

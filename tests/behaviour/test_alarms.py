@@ -307,3 +307,28 @@ def test_a_lambda_subscriber_gets_the_sns_event(kit: Any, api: Any, lab: Any) ->
     assert record["Sns"]["Subject"] == 'ALARM: "pets-5xx" in US East (N. Virginia)'
     assert json.loads(record["Sns"]["Message"])["NewStateValue"] == "ALARM"
     assert record["Sns"]["Timestamp"].startswith("2025-03-01T10:01:00")
+
+
+def test_metric_math_alarms_say_they_are_not_evaluated(kit: Any, lab: Any) -> None:
+    lab.clock.freeze(T0)
+    kit.cloudwatch.put_metric_alarm(
+        AlarmName="error-rate",
+        Metrics=[
+            {
+                "Id": "errors",
+                "MetricStat": {
+                    "Metric": {"Namespace": "AWS/ApiGateway", "MetricName": "5XXError"},
+                    "Period": 60,
+                    "Stat": "Sum",
+                },
+                "ReturnData": False,
+            },
+            {"Id": "rate", "Expression": "errors * 100", "ReturnData": True},
+        ],
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    found = state(kit, "error-rate")
+    assert found["StateValue"] == "INSUFFICIENT_DATA"
+    assert "single-metric alarms only" in found["StateReason"]
