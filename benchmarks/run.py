@@ -3,7 +3,8 @@
 Prints requests per second through the whole REST pipeline (Lambda proxy to a trivial
 function) called three ways — directly, through `requests` in-process, and through the
 localhost server with keep-alive — then the WebSocket chat's figures with 100 real clients
-(benchmarks/websocket_chat.py), then how long each notebook takes to run.
+(benchmarks/websocket_chat.py), what access/execution logs, detailed metrics and X-Ray cost
+per request (benchmarks/observability.py), then how long each notebook takes to run.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import requests
 
-# benchmarks/websocket_chat.py, beside this script (its directory is on sys.path)
+# benchmarks/websocket_chat.py and observability.py, beside this script (on sys.path)
+import observability
+import requests
 import websocket_chat
 
 import helpers
@@ -462,6 +464,7 @@ def main() -> int:
     simulate_hour(lab, plan_api, keys)
     lab.cleanup()
     websocket_chat.run(lab)
+    observability.run(lab)
 
     if not args.skip_notebooks:
         import subprocess

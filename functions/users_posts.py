@@ -1,7 +1,8 @@
 """The source documents' Users/Posts CRUD API: one function behind ten HTTP API routes.
 
-API Gateway (HTTP API, payload format 2.0) sends ``routeKey`` such as ``"GET /users/{id}"``;
-the function dispatches on it and stores items in two DynamoDB tables (``Users`` keyed by
+API Gateway (HTTP API, payload format 2.0) sends ``routeKey`` such as ``"GET /users/{id}"``
+(behind a REST API, the same key is made from ``httpMethod`` and ``resource``); the function
+dispatches on it and stores items in two DynamoDB tables (``Users`` keyed by
 ``userId``, ``Posts`` keyed by ``postId``; names from the environment, defaults as in the
 source documents).
 
@@ -23,7 +24,8 @@ posts_table = dynamodb.Table(os.environ.get("POSTS_TABLE", "Posts"))
 
 def lambda_handler(event, context):
     print("routeKey:", event.get("routeKey"))
-    route_key = event.get("routeKey", "")
+    # HTTP APIs send routeKey; a REST API's proxy event has httpMethod and resource instead
+    route_key = event.get("routeKey") or f"{event.get('httpMethod')} {event.get('resource')}"
     params = event.get("pathParameters") or {}
     body = event.get("body") or "{}"
     new_id = context.aws_request_id[:8]

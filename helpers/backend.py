@@ -233,7 +233,7 @@ def _pets(h: _Handler, request: ReceivedRequest, rest: list[str]) -> None:
                 if not isinstance(pet, dict):
                     raise ValueError("not an object")
             except ValueError:
-                h._answer(400, {"message": "send a JSON object, e.g. {\"type\": \"dog\"}"})
+                h._answer(400, {"message": 'send a JSON object, e.g. {"type": "dog"}'})
                 return
             with state.lock:
                 pet = {**pet, "id": state.next_pet}

@@ -105,16 +105,21 @@ class Lab:
         moto_hooks.usage_source[:] = [self.gateway.limits]
         moto_hooks.before_metrics_read[:] = [self.gateway.flush]
         moto_hooks.connections_plane[:] = [self.gateway]
+        from .gateway import moto_route53
+        from .ops import alarms
+
+        alarms.before_evaluation[:] = [self.gateway.flush]
         self.clock.listeners[:] = [
             self.gateway.connections.sweep,
             self._expire_ttl,
+            alarms.on_clock,
             self.gateway.health_checks.on_clock,
         ]
-        from .gateway import moto_route53
-
         moto_route53.status_source[:] = [self.gateway.health_checks.observations]
         flush_logs = getattr(self.runtime, "flush_logs", None)
-        moto_hooks.before_logs_read[:] = [flush_logs] if flush_logs else []
+        moto_hooks.before_logs_read[:] = [self.gateway.flush_logs] + (
+            [flush_logs] if flush_logs else []
+        )
         transport.install(self._answer_in_process, self.gateway.custom_domains.claims)
         boto3.setup_default_session(region_name=self.region)
         self.session = boto3.DEFAULT_SESSION
@@ -245,6 +250,16 @@ class Lab:
             return f"{host}: no Route 53 public hosted zone answers for it"
         return str(answer)
 
+    def mailbox(self, address: str) -> list[Any]:
+        """The e-mail SNS sent to ``address`` (moto target: an in-process inbox; on AWS the
+        mail goes to the real address, so this prints a note and returns [])."""
+        if self.target != "moto":
+            print(f"(aws target: SNS mails {address} for real; read it in that inbox)")
+            return []
+        from .ops.mailbox import MAILBOXES
+
+        return MAILBOXES.of(address)
+
     def execution_role(self, name: str = "apigw-lab-lambda") -> str:
         """The ARN of a Lambda execution role (created, tagged, on first use): the same
         ``iam.create_role`` + ``attach_role_policy`` calls notebook 01 shows."""
@@ -324,6 +339,9 @@ class Lab:
         self.clock.unfreeze()
         self.gateway.reset()
         self.runtime.reset()
+        from . import ops
+
+        ops.reset()
         if self._server is not None:
             self._server.websockets.settle(5)
 

@@ -35,6 +35,7 @@ TAGGED_CREATES: dict[tuple[str, str], tuple[str, str]] = {
     ("apigatewayv2", "CreateDomainName"): ("Tags", "map"),
     ("acm", "RequestCertificate"): ("Tags", "list"),
     ("cloudformation", "CreateStack"): ("Tags", "list"),
+    ("cloudwatch", "PutMetricAlarm"): ("Tags", "list"),
 }
 
 #: the service part of botocore's event names (``service_id.hyphenize()``), so that tagging
@@ -52,6 +53,7 @@ EVENT_SERVICE_IDS = {
     "cognito-idp": "cognito-identity-provider",
     "cloudformation": "cloudformation",
     "acm": "acm",
+    "cloudwatch": "cloudwatch",
 }
 #: Route 53 creates take no tags: the tag is added right after (ChangeTagsForResource)
 TAGGED_AFTER: dict[str, tuple[str, str]] = {
@@ -346,7 +348,9 @@ def _cleanup_region(
     for page in sqs.get_paginator("list_queues").paginate():
         for url in page.get("QueueUrls", []):
             if _tagged(sqs.list_queue_tags(QueueUrl=url).get("Tags"), value):
-                attempt(f"queue {url.rsplit('/', 1)[-1]}", lambda u=url: sqs.delete_queue(QueueUrl=u))
+                attempt(
+                    f"queue {url.rsplit('/', 1)[-1]}", lambda u=url: sqs.delete_queue(QueueUrl=u)
+                )
 
     sfn = session.client("stepfunctions", region_name=region)
     for page in sfn.get_paginator("list_state_machines").paginate():
@@ -358,12 +362,21 @@ def _cleanup_region(
                     lambda a=arn: sfn.delete_state_machine(stateMachineArn=a),
                 )
 
+    cloudwatch = session.client("cloudwatch", region_name=region)
+    for page in cloudwatch.get_paginator("describe_alarms").paginate():
+        for alarm in page.get("MetricAlarms", []):
+            arn, name = alarm["AlarmArn"], alarm["AlarmName"]
+            if _tagged(cloudwatch.list_tags_for_resource(ResourceARN=arn).get("Tags"), value):
+                attempt(f"alarm {name}", lambda n=name: cloudwatch.delete_alarms(AlarmNames=[n]))
+
     sns = session.client("sns", region_name=region)
     for page in sns.get_paginator("list_topics").paginate():
         for topic in page.get("Topics", []):
             arn = topic["TopicArn"]
             if _tagged(sns.list_tags_for_resource(ResourceArn=arn).get("Tags"), value):
-                attempt(f"topic {arn.rsplit(':', 1)[-1]}", lambda a=arn: sns.delete_topic(TopicArn=a))
+                attempt(
+                    f"topic {arn.rsplit(':', 1)[-1]}", lambda a=arn: sns.delete_topic(TopicArn=a)
+                )
 
     iam = session.client("iam")
     for page in iam.get_paginator("list_policies").paginate(Scope="Local"):

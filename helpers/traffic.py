@@ -15,10 +15,11 @@ time, with ``requests`` (kept small: a real account pays for every request).
 from __future__ import annotations
 
 import heapq
+import math
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +42,8 @@ class Client:
     start: float = 0.0
     duration: float | None = None
     bursts: tuple[tuple[float, int], ...] = ()
+    #: the request body (e.g. JSON for a POST), sent with every request
+    body: bytes = b""
 
     def arrivals(self, seconds: float) -> list[float]:
         """Seconds (from the simulation start) at which this client sends."""
@@ -76,6 +79,10 @@ class Outcome:
     deployment: str = field(default="", compare=False)
     canary: bool = field(default=False, compare=False)
     region: str = field(default="", compare=False)
+    #: bytes of the request body sent and of the response body received (what the cost
+    #: model meters: HTTP APIs in 512 KB units, data transfer out)
+    request_bytes: int = 0
+    response_bytes: int = 0
 
 
 class Simulation:
@@ -179,6 +186,32 @@ def concat(*runs: Simulation) -> Simulation:
     return joined
 
 
+def window(clients: Sequence[Client], begin: float, end: float) -> list[Client]:
+    """The clients' load between ``begin`` and ``end`` (seconds into a longer scenario,
+    e.g. a day), shifted to start at 0: what :func:`simulate` sends when a scenario is run
+    in pieces (to change something in the middle). A client's ``rate`` keeps its phase;
+    bursts outside the window are dropped."""
+    out = []
+    for c in clients:
+        stop = math.inf if c.duration is None else c.start + c.duration
+        lo, hi = max(begin, c.start), min(end, stop)
+        bursts = tuple((at - begin, n) for at, n in c.bursts if begin <= at < end)
+        if hi <= lo and not bursts:
+            continue
+        start = lo - begin
+        if c.rate > 0 and hi > lo:  # the first arrival at or after lo, on the client's grid
+            step = 1.0 / c.rate
+            first = c.start + math.ceil(round((lo - c.start) / step, 9)) * step
+            start = first - begin
+        duration = max(hi - begin - start, 0.0) if hi > lo else 0.0
+        out.append(
+            replace(
+                c, start=start, duration=duration, bursts=bursts, rate=c.rate if duration else 0.0
+            )
+        )
+    return out
+
+
 def _why(trace: Any, status: int) -> str:
     why = "ok" if status < 400 else f"status {status}"
     for entry in trace.entries:
@@ -253,7 +286,13 @@ def simulate(
             headers.append(("x-api-key", c.api_key))
         full_path = base_path + ("/" + path.lstrip("/") if path else "/")
         templates.append(
-            (c.method.upper(), full_path, "&".join(x for x in (base_query, query) if x), headers)
+            (
+                c.method.upper(),
+                full_path,
+                "&".join(x for x in (base_query, query) if x),
+                headers,
+                bytes(c.body),
+            )
         )
     from .gateway import UnknownApi
 
@@ -263,11 +302,11 @@ def simulate(
     traces = plane.traces
     for t, i in _schedule(clients, seconds):
         clock.freeze(t0 + t)
-        method, path, query, headers = templates[i]
+        method, path, query, headers, body = templates[i]
         try:
-            response = plane.handle(HttpRequest(method, parts.netloc, path, query, list(headers)))
+            response = plane.handle(HttpRequest(method, parts.netloc, path, query, list(headers), body))
         except UnknownApi:  # the name does not resolve (a custom domain without its record)
-            append(Outcome(t, clients[i].name, 0, "name does not resolve"))
+            append(Outcome(t, clients[i].name, 0, "name does not resolve", request_bytes=len(body)))
             continue
         trace = traces.last()
         deployment, canary, region = _release(trace)
@@ -278,9 +317,11 @@ def simulate(
                 response.status,
                 _why(trace, response.status),
                 _tokens(trace),
-                deployment,
-                canary,
-                region or default_region,
+                deployment=deployment,
+                canary=canary,
+                region=region or default_region,
+                request_bytes=len(body),
+                response_bytes=len(response.body),
             )
         )
     clock.freeze(t0 + seconds)
@@ -318,6 +359,7 @@ def _simulate_for_real(url: str, clients: Sequence[Client], seconds: float) -> S
                     c.method,
                     base + ("/" + c.path.lstrip("/") if c.path else "/"),
                     headers=headers,
+                    data=c.body or None,
                     timeout=30,
                 )
             except requests.ConnectionError:
@@ -337,5 +379,15 @@ def _simulate_for_real(url: str, clients: Sequence[Client], seconds: float) -> S
                     else f"status {r.status_code}"
                 )
             )
-            outcomes.append(Outcome(t, c.name, r.status_code, why))
+            outcomes.append(
+                Outcome(
+                    t,
+                    c.name,
+                    r.status_code,
+                    why,
+                    None,
+                    request_bytes=len(c.body),
+                    response_bytes=len(r.content),
+                )
+            )
     return Simulation(outcomes, seconds, clients)

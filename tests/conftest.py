@@ -344,14 +344,23 @@ def plane(moto_env: None, fake_runtime: FakeRuntime) -> Iterator[Any]:
     clock = LabClock()
     dp = DataPlane(clock=clock, ids=IdSource(0), runtime=fake_runtime, account_id=ACCOUNT)
     moto_hooks.install()
-    saved = (list(moto_hooks.on_rest_deployment), list(moto_hooks.before_metrics_read))
+    saved = (
+        list(moto_hooks.on_rest_deployment),
+        list(moto_hooks.before_metrics_read),
+        list(moto_hooks.before_logs_read),
+    )
     moto_hooks.on_rest_deployment[:] = [dp.snapshots.take]
     moto_hooks.before_metrics_read[:] = [dp.flush]
+    moto_hooks.before_logs_read[:] = [dp.flush_logs]
     try:
         yield dp
     finally:
         clock.unfreeze()
-        moto_hooks.on_rest_deployment[:], moto_hooks.before_metrics_read[:] = saved
+        (
+            moto_hooks.on_rest_deployment[:],
+            moto_hooks.before_metrics_read[:],
+            moto_hooks.before_logs_read[:],
+        ) = saved
 
 
 @pytest.fixture

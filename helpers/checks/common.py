@@ -186,9 +186,7 @@ def trace_reason(lab: Any, steps: Iterable[str] = TRACE_STEPS, limit: int = 2) -
             continue
         if entry.step == "validate" and entry.decision == "passed":
             continue
-        details = ", ".join(
-            f"{k}={v}" for k, v in entry.details.items() if k not in _QUIET_DETAILS
-        )
+        details = ", ".join(f"{k}={v}" for k, v in entry.details.items() if k not in _QUIET_DETAILS)
         found.append(f"{entry.step}: {entry.decision}" + (f" ({details})" if details else ""))
     return "; ".join(found[-limit:]) or None
 

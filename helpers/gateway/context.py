@@ -140,6 +140,14 @@ class InvocationContext:
     #: a request to a custom domain name: where DNS and the mappings sent it
     #: (:class:`~helpers.gateway.custom_domains.DomainMatch`); None on an execute-api host
     custom_domain: Any = None
+    #: operations: a Lambda authorizer's time (lab time on a frozen clock, see
+    #: :mod:`~helpers.gateway.latency`), the Lambda integration's invocation result (its
+    #: request id, init phase, duration), the answer's latency (set once by the observe
+    #: step, read by metrics, logs and X-Ray), and the X-Ray trace id when sampled
+    authorizer_latency_ms: float = 0.0
+    lambda_invocation: Any = None
+    response_latency_ms: float | None = None
+    xray_trace_id: str | None = None
 
 
 def called_domain(ctx: InvocationContext) -> str:

@@ -19,6 +19,7 @@ from .health_checks import HealthCheckers
 from .http import HttpRequest, HttpResponse
 from .http_api import http_context
 from .limits.state import Limits
+from .log_buffer import LogBuffer
 from .metrics import MetricsRecorder
 from .pipeline import Pipeline
 from .pipelines import HTTP, REST, UNMAPPED, WEBSOCKET
@@ -28,6 +29,7 @@ from .stage_cache import StageCache
 from .trace import Trace, TraceLog
 from .ws.connections import Connection, ConnectionRegistry
 from .ws.snapshot import build_snapshot as build_websocket_snapshot
+from .xray import Sampler as XraySampler
 
 #: bytes of randomness in WebSocket request, message and connection ids ("BFHPhfCWIAMCKlQ=")
 WEBSOCKET_ID_BYTES = 11
@@ -54,6 +56,9 @@ class DataPlane:
         self.http_snapshots = HttpSnapshots()
         self.traces = TraceLog()
         self.metrics = MetricsRecorder()
+        #: access and execution log lines, until something reads logs; X-Ray's reservoir
+        self.logs = LogBuffer()
+        self.xray_sampler = XraySampler()
         #: Lambda authorizer answers, on the lab clock; JWT issuers' signing keys
         self.authorizer_cache = AuthorizerCache()
         self.jwks = JwksCache()
@@ -277,6 +282,10 @@ class DataPlane:
         """Write buffered metrics into the target (called before anything reads them)."""
         self.metrics.flush()
 
+    def flush_logs(self) -> None:
+        """Write buffered access and execution log lines (before anything reads logs)."""
+        self.logs.flush()
+
     def reset(self) -> None:
         seed = getattr(self.ids, "seed", 0)
         self.traffic_split.reseed(seed)
@@ -286,6 +295,8 @@ class DataPlane:
         self.http_snapshots.clear()
         self.traces.clear()
         self.metrics = MetricsRecorder()
+        self.logs.clear()
+        self.xray_sampler.clear()
         self.authorizer_cache.clear()
         self.jwks.clear()
         self.limits.clear()

@@ -4,7 +4,9 @@ CacheHitCount and CacheMissCount for methods whose answers are cached, §2).
 Recording a request costs one list append; the samples are aggregated per minute and
 written into the target's CloudWatch as statistic sets just before anything reads metrics
 (see :mod:`helpers.gateway.moto_hooks`), so a notebook reads them with the same
-``get_metric_statistics`` / ``get_metric_data`` calls it would use on AWS.
+``get_metric_statistics`` / ``get_metric_data`` calls it would use on AWS. The latency
+metrics also keep their values, so percentiles (``ExtendedStatistics=["p99"]``, a ``p90``
+alarm) work as on AWS (moto's CloudWatch computes them: :mod:`helpers.ops.moto_cloudwatch`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 NAMESPACE = "AWS/ApiGateway"
+#: metrics whose values are kept for percentiles (the others are counts: Sum is enough)
+PERCENTILE_METRICS = frozenset({"Latency", "IntegrationLatency"})
 
 
 class Sample(NamedTuple):
@@ -63,42 +67,139 @@ class MetricsRecorder:
             pending, self._pending = self._pending, []
         if not pending:
             return
-        stats: dict[tuple, list[float]] = {}
+        stats: dict[tuple, list] = {}
 
         def add(key: tuple, value: float) -> None:
             s = stats.get(key)
             if s is None:
-                stats[key] = [1, value, value, value]
+                stats[key] = [
+                    1,
+                    value,
+                    value,
+                    value,
+                    [value] if key[3] in PERCENTILE_METRICS else None,
+                ]
             else:
                 s[0] += 1
                 s[1] += value
-                s[2] = min(s[2], value)
-                s[3] = max(s[3], value)
+                if value < s[2]:
+                    s[2] = value
+                if value > s[3]:
+                    s[3] = value
+                if s[4] is not None:
+                    s[4].append(value)
 
+        # REST and HTTP samples are first grouped by what their dimensions depend on, so
+        # each metric is aggregated once per group rather than once per sample
+        groups: dict[tuple, _Group] = {}
         for p in pending:
-            where = (p.account_id, p.region, p.minute)
             if p.api_type == "WEBSOCKET":
-                _websocket(p, where, add)
+                _websocket(p, (p.account_id, p.region, p.minute), add)
                 continue
-            http = p.api_type == "HTTP"
-            four, five = ("4xx", "5xx") if http else ("4XXError", "5XXError")
-            for dims in dimension_sets(p):
-                add((*where, "Count", dims, "Count"), 1.0)
-                add((*where, four, dims, "Count"), 1.0 if 400 <= p.status < 500 else 0.0)
-                add((*where, five, dims, "Count"), 1.0 if p.status >= 500 else 0.0)
-                if http:
-                    add((*where, "DataProcessed", dims, "Bytes"), float(p.data_processed))
-                if p.cache is not None:
-                    hit = 1.0 if p.cache == "hit" else 0.0
-                    add((*where, "CacheHitCount", dims, "Count"), hit)
-                    add((*where, "CacheMissCount", dims, "Count"), 1.0 - hit)
-                add((*where, "Latency", dims, "Milliseconds"), p.latency_ms)
-                if p.integration_latency_ms is not None:
-                    add(
-                        (*where, "IntegrationLatency", dims, "Milliseconds"),
-                        p.integration_latency_ms,
-                    )
+            key = (
+                p.account_id,
+                p.region,
+                p.minute,
+                p.api_type,
+                p.api_name,
+                p.stage,
+                p.method,
+                p.resource,
+                p.route,
+                p.detailed,
+            )
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = _Group(p)
+            g.add(p)
+        for g in groups.values():
+            g.publish(stats)
         _publish(stats)
+
+
+class _Group:
+    """The REST or HTTP samples of one minute that share their dimension values."""
+
+    __slots__ = ("cache", "data", "five", "four", "hits", "integration", "latency", "n", "sample")
+
+    def __init__(self, sample: Sample) -> None:
+        self.sample = sample
+        self.n = self.four = self.five = self.cache = self.hits = 0
+        self.latency: list[float] = []
+        self.integration: list[float] = []
+        self.data: list[float] = []
+
+    def add(self, p: Sample) -> None:
+        self.n += 1
+        if p.status >= 500:
+            self.five += 1
+        elif p.status >= 400:
+            self.four += 1
+        if p.cache is not None:
+            self.cache += 1
+            self.hits += p.cache == "hit"
+        self.latency.append(p.latency_ms)
+        if p.integration_latency_ms is not None:
+            self.integration.append(p.integration_latency_ms)
+        if p.api_type == "HTTP":
+            self.data.append(float(p.data_processed))
+
+    def publish(self, stats: dict[tuple, list]) -> None:
+        p = self.sample
+        http = p.api_type == "HTTP"
+        where = (p.account_id, p.region, p.minute)
+        four, five = ("4xx", "5xx") if http else ("4XXError", "5XXError")
+        counts = [("Count", self.n, self.n), (four, self.four, self.n), (five, self.five, self.n)]
+        if self.cache:
+            counts += [
+                ("CacheHitCount", self.hits, self.cache),
+                ("CacheMissCount", self.cache - self.hits, self.cache),
+            ]
+        for dims in dimension_sets(p):
+            for name, ones, n in counts:
+                if name == "Count":
+                    _merge(stats, (*where, name, dims, "Count"), n, n, 1.0, 1.0, None)
+                else:
+                    lo = 1.0 if ones == n else 0.0
+                    hi = 1.0 if ones else 0.0
+                    _merge(stats, (*where, name, dims, "Count"), n, ones, lo, hi, None)
+            for name, values, unit in (
+                ("Latency", self.latency, "Milliseconds"),
+                ("IntegrationLatency", self.integration, "Milliseconds"),
+                ("DataProcessed", self.data, "Bytes"),
+            ):
+                if values:
+                    keep = values if name in PERCENTILE_METRICS else None
+                    _merge(
+                        stats,
+                        (*where, name, dims, unit),
+                        len(values),
+                        sum(values),
+                        min(values),
+                        max(values),
+                        keep,
+                    )
+
+
+def _merge(
+    stats: dict[tuple, list],
+    key: tuple,
+    n: float,
+    total: float,
+    lo: float,
+    hi: float,
+    values: list[float] | None,
+) -> None:
+    s = stats.get(key)
+    if s is None:
+        stats[key] = [n, total, lo, hi, list(values) if values is not None else None]
+        return
+    s[0] += n
+    s[1] += total
+    s[2] = min(s[2], lo)
+    s[3] = max(s[3], hi)
+    if s[4] is not None and values:
+        s[4].extend(values)
 
 
 def _websocket(p: Sample, where: tuple, add: Callable[[tuple, float], None]) -> None:
@@ -114,7 +215,10 @@ def _websocket(p: Sample, where: tuple, add: Callable[[tuple, float], None]) -> 
         if p.event in ("CONNECT", "MESSAGE"):
             called = p.integration_latency_ms is not None
             client = 400 <= p.status < 500 and not called
-            failed = called and (p.integration_status is None or p.integration_status >= 400)
+            # the integration answered 4xx/5xx, or the function failed (Lambda itself says 200)
+            failed = called and (
+                p.integration_status is None or p.integration_status >= 400 or p.status >= 500
+            )
             add((*where, "ClientError", dims, "Count"), 1.0 if client else 0.0)
             add((*where, "IntegrationError", dims, "Count"), 1.0 if failed else 0.0)
             execution = p.status >= 500 and p.integration_status is None
@@ -138,19 +242,27 @@ def dimension_sets(p: Sample) -> list[tuple[tuple[str, str], ...]]:
     return sets
 
 
-def _publish(stats: dict[tuple, list[float]]) -> None:
-    from moto.cloudwatch.models import cloudwatch_backends
+def _publish(stats: dict[tuple, list]) -> None:
+    """Write statistic sets (with the values of the latency metrics) into moto."""
+    from moto.cloudwatch.models import MetricAggregatedDatum, cloudwatch_backends
 
-    by_target: dict[tuple[str, str], list[dict]] = {}
-    for (account, region, minute, name, dims, unit), (n, total, lo, hi) in stats.items():
-        by_target.setdefault((account, region), []).append(
-            {
-                "MetricName": name,
-                "Dimensions": [{"Name": k, "Value": v} for k, v in dims],
-                "Timestamp": dt.datetime.fromtimestamp(minute, tz=dt.UTC).replace(tzinfo=None),
-                "StatisticValues": {"SampleCount": n, "Sum": total, "Minimum": lo, "Maximum": hi},
-                "Unit": unit,
-            }
+    stamps: dict[int, dt.datetime] = {}
+    for (account, region, minute, name, dims, unit), (n, total, lo, hi, values) in stats.items():
+        stamp = stamps.get(minute)
+        if stamp is None:
+            stamp = stamps[minute] = dt.datetime.fromtimestamp(minute, tz=dt.UTC).replace(
+                tzinfo=None
+            )
+        datum = MetricAggregatedDatum(
+            namespace=NAMESPACE,
+            name=name,
+            min_stat=float(lo),
+            max_stat=float(hi),
+            sample_count=float(n),
+            sum_stat=float(total),
+            dimensions=[{"Name": k, "Value": v} for k, v in dims],
+            timestamp=stamp,
+            unit=unit,
         )
-    for (account, region), data in by_target.items():
-        cloudwatch_backends[account][region].put_metric_data(NAMESPACE, data)
+        datum.values = values  # type: ignore[attr-defined]
+        cloudwatch_backends[account][region].metric_data.append(datum)

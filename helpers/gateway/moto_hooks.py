@@ -136,6 +136,9 @@ def install() -> None:
     _exact_dimensions(CloudWatchBackend)
     for name in ("get_log_events", "filter_log_events", "describe_log_streams"):
         setattr(LogsBackend, name, flushing(getattr(LogsBackend, name), before_logs_read))
+    from ..ops import install as install_operations  # logging role, alarms, X-Ray, CloudTrail
+
+    install_operations()
     _installed = True
 
 

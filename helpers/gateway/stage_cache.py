@@ -18,19 +18,20 @@ from .limits.layers import stage_method_settings
 DEFAULT_TTL_S = 300
 MAX_TTL_S = 3600
 MAX_ENTRY_BYTES = 1_048_576
-#: cacheClusterSize values in GB [doc]; US East (N. Virginia) price per hour in USD, the
-#: smallest and largest from AWS, the others as commonly quoted [unc] (reference §13)
+#: cacheClusterSize values in GB [doc]; US East (N. Virginia) price per hour in USD, read
+#: from the course's one price file (helpers/pricing/api_gateway.toml): the smallest and
+#: largest from AWS, the others as commonly quoted [unc]
 CLUSTER_SIZES = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
-PRICE_PER_HOUR_USD = {
-    "0.5": 0.020,
-    "1.6": 0.038,
-    "6.1": 0.200,
-    "13.5": 0.250,
-    "28.4": 0.500,
-    "58.2": 1.000,
-    "118": 1.900,
-    "237": 3.800,
-}
+
+
+def _cache_prices() -> dict[str, float]:
+    from ..cost import region_prices
+
+    table = region_prices("us-east-1")["cache_per_hour"]
+    return {size: float(table[size]) for size in CLUSTER_SIZES}
+
+
+PRICE_PER_HOUR_USD = _cache_prices()
 #: what SUCCEED_WITH_RESPONSE_HEADER adds to the answer [unc: AWS does not document it]
 UNAUTHORIZED_WARNING = (
     "Warning",

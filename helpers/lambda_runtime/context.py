@@ -118,7 +118,11 @@ class LambdaContext:
         return self._identity
 
     def get_remaining_time_in_millis(self) -> int:
-        remaining = int((self._deadline - time.perf_counter()) * 1000)
+        from .state import local
+
+        inv = local.inv
+        slept = inv.shift_s if inv is not None and inv.virtual else 0.0
+        remaining = int((self._deadline - time.perf_counter() - slept) * 1000)
         return remaining if remaining > 0 else 0
 
     def log(self, msg: Any) -> None:

@@ -49,7 +49,8 @@ class InvocationResult:
     ``payload`` is exactly what Lambda's Invoke returns: the JSON of the handler's return value
     (or its bytes, unchanged), or the error payload. ``function_error`` is ``"Unhandled"``
     when the function raised, timed out, or returned something JSON cannot encode, else
-    ``None``. ``duration_ms`` is the real time the call took, init phase included.
+    ``None``. ``duration_ms`` is the time the call took, init phase included: real time,
+    plus the lab time the handler slept on a frozen lab clock (``virtual_ms``).
     ``log_tail`` is the last 4 KB of the invocation's log (``START`` ... ``REPORT``) when
     ``log_type="Tail"`` was asked for, else ``""``. ``caller_deadline_hit`` is true when the
     caller's own deadline (``deadline_s``) ran out before the function's time-out; the
@@ -64,6 +65,8 @@ class InvocationResult:
     caller_deadline_hit: bool
     executed_version: str = "$LATEST"
     init_duration_ms: float | None = None  # set on a cold start
+    #: lab time the handler slept on a frozen lab clock (no real time passed)
+    virtual_ms: float = 0.0
 
 
 class _Pool:
@@ -433,7 +436,9 @@ class LambdaRuntime:
             deadline = start + plan.deadline_s
             caller_first = True
         parent = local.inv
-        inv = ActiveInvocation(request_id, container.env, log, container, deadline, parent)
+        inv = ActiveInvocation(
+            request_id, container.env, log, container, deadline, parent, self.clock.frozen
+        )
         context = LambdaContext(
             container, request_id, plan.invoked_arn, fn_deadline, log, plan.client_context
         )
@@ -493,7 +498,17 @@ class LambdaRuntime:
             local.inv = parent
         end = time.perf_counter()
         return self._finish(
-            plan, log, outcome, start, start_ms, marks, end, init_events, caller_first, log_type
+            plan,
+            log,
+            outcome,
+            start,
+            start_ms,
+            marks,
+            end,
+            init_events,
+            caller_first,
+            log_type,
+            inv.shift_s,
         )
 
     def _finish(
@@ -508,6 +523,7 @@ class LambdaRuntime:
         init_events: int,
         caller_first: bool,
         log_type: str | None,
+        virtual_s: float = 0.0,
     ) -> InvocationResult:
         container = plan.container
         request_id = plan.request_id
@@ -569,7 +585,7 @@ class LambdaRuntime:
             container.memory_size,
             start_ms,
             now_ms,
-            (end - handler_start) * 1000,
+            (end - handler_start + virtual_s) * 1000,
             init_ms,
             status,
             captured,
@@ -585,9 +601,10 @@ class LambdaRuntime:
             payload=payload,
             function_error=function_error,
             request_id=request_id,
-            duration_ms=(end - start) * 1000,
+            duration_ms=(end - start + virtual_s) * 1000,
             log_tail=tail(record.events()) if log_type == "Tail" else "",
             caller_deadline_hit=caller_deadline_hit,
             executed_version=container.version,
             init_duration_ms=init_ms,
+            virtual_ms=virtual_s * 1000,
         )

@@ -30,7 +30,9 @@ class ActiveInvocation:
         "owner",
         "parent",
         "request_id",
+        "shift_s",
         "tid",
+        "virtual",
     )
 
     def __init__(
@@ -41,6 +43,7 @@ class ActiveInvocation:
         container: Container,
         deadline: float,
         parent: ActiveInvocation | None,
+        virtual: bool = False,
     ) -> None:
         self.request_id = request_id
         self.env = env
@@ -56,8 +59,25 @@ class ActiveInvocation:
             self.deadline = deadline  # time.perf_counter() value
             self.owner = self
         self.fired = False  # set when this invocation's deadline has been enforced
+        #: on a frozen lab clock a handler's ``time.sleep`` takes lab time, not real time:
+        #: ``shift_s`` is the lab time slept so far (this invocation's and its children's),
+        #: which moves its deadline closer and is added to its duration
+        self.virtual = virtual
+        self.shift_s = 0.0
         self.tid = threading.get_ident()
         self.imported_lazily = False  # the handler imported a module of its package late
+
+    def sleep_virtually(self, seconds: float) -> None:
+        """Count ``seconds`` of lab time slept, here and in every invocation that waits
+        for this one."""
+        inv: ActiveInvocation | None = self
+        while inv is not None:
+            inv.shift_s += seconds
+            inv = inv.parent
+
+    def remaining_s(self, now: float) -> float:
+        """Seconds left before the deadline that applies, lab time slept included."""
+        return self.deadline - now - self.owner.shift_s
 
 
 class _ThreadState(threading.local):

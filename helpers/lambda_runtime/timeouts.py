@@ -7,6 +7,11 @@ deadline (``deadline_s``, e.g. API Gateway's 29 s). Deadlines are real time
 * ``time.sleep`` is replaced, once, process-wide. In a thread inside an invocation, a sleep
   that would outlast the deadline waits only until the deadline and then raises
   :class:`InvocationTimeout`; elsewhere it is the original ``time.sleep``.
+* On a **frozen** lab clock (notebooks, the traffic simulator) a handler's ``time.sleep``
+  does not wait at all: it counts as lab time (``ActiveInvocation.shift_s``), which brings
+  the deadline closer and is added to the invocation's duration, so "a slow backend" costs
+  a notebook nothing and reports the same latency every run. The clock itself stays where
+  the notebook put it.
 * A single daemon watchdog thread, started on first use, looks at the running invocations
   every 50 ms and raises :class:`InvocationTimeout` asynchronously
   (``PyThreadState_SetAsyncExc``) in any thread whose invocation is past its deadline, for
@@ -46,6 +51,14 @@ def _sleep(seconds: float) -> None:
     if inv is None:
         _original_sleep(seconds)
         return
+    if inv.virtual:
+        remaining = inv.remaining_s(time.perf_counter())
+        if seconds < remaining:
+            inv.sleep_virtually(max(seconds, 0.0))
+            return
+        inv.sleep_virtually(max(remaining, 0.0))
+        inv.owner.fired = True
+        raise InvocationTimeout()
     remaining = inv.deadline - time.perf_counter()
     if seconds < remaining:
         _original_sleep(seconds)
@@ -94,7 +107,7 @@ class Watchdog:
             now = time.perf_counter()
             with self._lock:
                 for inv in list(self._active.values()):
-                    if now >= inv.deadline:
+                    if inv.remaining_s(now) <= 0:
                         inv.owner.fired = True
                         _set_async_exc(ctypes.c_ulong(inv.tid), ctypes.py_object(InvocationTimeout))
 

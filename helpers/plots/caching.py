@@ -25,15 +25,18 @@ from typing import Any
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ..gateway.stage_cache import CLUSTER_SIZES, PRICE_PER_HOUR_USD
+from ..cost import region_prices
+from ..gateway.stage_cache import PRICE_PER_HOUR_USD
 
 #: hours in a month as AWS's pricing examples count them (365 × 24 / 12)
 HOURS_PER_MONTH = 730
 #: seconds in a 30-day month, to turn a steady load (requests/s) into monthly calls
 SECONDS_PER_MONTH = 30 * 24 * 3600
 #: cluster sizes whose hourly price is only "commonly quoted", not confirmed from AWS's own
-#: pricing page [unc] (reference §13: only 0.5 GB and 237 GB come with a source)
-UNCERTAIN_PRICE_SIZES = frozenset(CLUSTER_SIZES) - {"0.5", "237"}
+#: pricing page [unc]: the price file (helpers/pricing/api_gateway.toml) lists them
+UNCERTAIN_PRICE_SIZES = frozenset(
+    region_prices("us-east-1")["cache_per_hour"].get("uncertain_sizes", ())
+)
 
 HIT_COLOUR = "#2a9d8f"
 BACKEND_COLOUR = "#e76f51"

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import latency
 from .. import policy as iam
 from ..context import InvocationContext
 from ..integrations import lambda_invoke
@@ -229,14 +230,15 @@ def authorize(
         raise AuthorizerRefused("configuration", str(err)) from None
     except lambda_invoke.FunctionTimedOut as err:
         raise AuthorizerRefused("configuration", f"authorizer timed out: {err}") from None
-    latency = round((time.perf_counter() - started) * 1000)
+    took = latency.lambda_ms(ctx, result, (time.perf_counter() - started) * 1000)
+    ctx.authorizer_latency_ms += took
     if result.function_error:
         message = _error_message(result.payload)
         if message == UNAUTHORIZED_MESSAGE:
             raise AuthorizerRefused("unauthorized", "the authorizer answered Unauthorized")
         raise AuthorizerRefused("configuration", f"the authorizer failed: {message}")
     answer = parse_answer(result.payload, authorizer)
-    answer.latency_ms = latency
+    answer.latency_ms = round(took)
     answer.event = sent
     if use_cache:
         cache.put(key, answer, now, authorizer.ttl_s)

@@ -24,6 +24,7 @@ from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from .. import latency as lab_latency
 from .. import policy as iam
 from ..context import InvocationContext, fill_stage_variables
 from ..errors import EmulatorLimitation
@@ -148,7 +149,10 @@ def parse_uri(
     if found["kind"] == "action":
         action, _, extra = rest.partition("&")
         return ServiceUri(
-            service, found["region"], "action", action=action,
+            service,
+            found["region"],
+            "action",
+            action=action,
             params=tuple(parse_qsl(extra, keep_blank_values=True)),
         )
     return ServiceUri(service, found["region"], "path", path="/" + rest.lstrip("/"))
@@ -247,9 +251,7 @@ def build_call(
             ) from None
         params = loaded if isinstance(loaded, dict) else {}
     else:
-        _set_default(
-            pairs, "Content-Type", _method_content_type(ctx) or DEFAULT_QUERY_CONTENT_TYPE
-        )
+        _set_default(pairs, "Content-Type", _method_content_type(ctx) or DEFAULT_QUERY_CONTENT_TYPE)
         content_type = (_get(pairs, "Content-Type") or "").lower()
         if content_type.startswith("application/x-www-form-urlencoded") and body:
             form = parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
@@ -430,11 +432,18 @@ def call_service(
     EmulatorLimitation for what the lab cannot answer faithfully."""
     role, creds = execution_role(ctx, integration)
     call = build_call(
-        ctx, integration, body=body, headers=headers, querystring=querystring,
+        ctx,
+        integration,
+        body=body,
+        headers=headers,
+        querystring=querystring,
         path_params=path_params,
     )
     call.request = sign(
-        call.request, creds, service=call.spec.uri_name, region=call.uri.region,
+        call.request,
+        creds,
+        service=call.spec.uri_name,
+        region=call.uri.region,
         at=ctx.request_time,
     )
     label = f"{call.spec.uri_name} {call.operation}"
@@ -450,9 +459,7 @@ def call_service(
         answer = ServiceResponse(status, out_headers, out_body, latency, call.request, label)
         # no wall-clock latency in the trace: notebooks print it and must print the same
         # thing every run (the latency still feeds metrics through ctx)
-        ctx.trace.add(
-            "aws-service", label, role=role.name, status=status, protocol=call.protocol
-        )
-    ctx.integration_latency_ms = answer.latency_ms
+        ctx.trace.add("aws-service", label, role=role.name, status=status, protocol=call.protocol)
+    ctx.integration_latency_ms = lab_latency.aws_service_ms(ctx, answer.latency_ms)
     ctx.integration_status = answer.status
     return answer

@@ -195,14 +195,18 @@ class DeniedShape:
 
 DENIED: dict[str, DeniedShape] = {
     "sqs": DeniedShape(
-        403, "AccessDenied", namespace="http://queue.amazonaws.com/doc/2012-11-05/",
+        403,
+        "AccessDenied",
+        namespace="http://queue.amazonaws.com/doc/2012-11-05/",
         url_message=True,
     ),
     "sqs-json": DeniedShape(
         403, "com.amazon.coral.service#AccessDeniedException", "message", url_message=True
     ),
     "sns": DeniedShape(
-        403, "AuthorizationError", namespace="http://sns.amazonaws.com/doc/2010-03-31/",
+        403,
+        "AuthorizationError",
+        namespace="http://sns.amazonaws.com/doc/2010-03-31/",
         action_prefix="SNS",
     ),
     "dynamodb": DeniedShape(400, "com.amazon.coral.service#AccessDeniedException"),

@@ -95,8 +95,9 @@ def send(
         raise BackendUnreachable(f"invalid URL {url!r}: need http(s)://host/...")
     handler = transport.current_handler()
     if handler is not None and _is_execute_api(host):
-        return _send_in_process(handler, method, url, headers=headers, body=body,
-                                timeout_s=timeout_s)
+        return _send_in_process(
+            handler, method, url, headers=headers, body=body, timeout_s=timeout_s
+        )
     return _send_network(method, url, headers=headers, body=body, timeout_s=timeout_s)
 
 
@@ -187,4 +188,3 @@ def _send_in_process(
         body=answer.body,
         latency_ms=latency_ms,
     )
-

@@ -123,7 +123,7 @@ def _check_value(value: str, *, response: bool) -> None:
             raise ValueError(f"invalid mapping expression ${expr!s} in {value!r}")
         for source in ("request.body", "response.body"):
             if expr.startswith(source):
-                _body_path(expr[len(source):], value)
+                _body_path(expr[len(source) :], value)
 
 
 def validate_request_parameters(mapping: dict[str, str]) -> None:
@@ -245,24 +245,24 @@ def _from_context(context: dict[str, Any], name: str) -> str | None:
 
 def _evaluate(expr: str, value: str, v: MappingVariables, resp: _Response | None) -> str | None:
     if expr.startswith("request.header."):
-        return _joined(_header_values(v.request_headers, expr[len("request.header."):]))
+        return _joined(_header_values(v.request_headers, expr[len("request.header.") :]))
     if expr.startswith("request.querystring."):
-        return _joined(v.request_query.get(expr[len("request.querystring."):]))
+        return _joined(v.request_query.get(expr[len("request.querystring.") :]))
     if expr.startswith("request.body"):
-        return _from_body(v.request_body, expr[len("request.body"):], value)
+        return _from_body(v.request_body, expr[len("request.body") :], value)
     if expr == "request.path":
         return v.request_path
     if expr.startswith("request.path."):
-        return v.path_params.get(expr[len("request.path."):])
+        return v.path_params.get(expr[len("request.path.") :])
     if expr.startswith("context."):
-        return _from_context(v.context, expr[len("context."):])
+        return _from_context(v.context, expr[len("context.") :])
     if expr.startswith("stageVariables."):
-        return v.stage_variables.get(expr[len("stageVariables."):])
+        return v.stage_variables.get(expr[len("stageVariables.") :])
     if resp is not None and expr.startswith("response.header."):
-        wanted = expr[len("response.header."):].lower()
+        wanted = expr[len("response.header.") :].lower()
         return _joined([val for key, val in resp.headers if key.lower() == wanted])
     if resp is not None and expr.startswith("response.body"):
-        return _from_body(resp.body, expr[len("response.body"):], value)
+        return _from_body(resp.body, expr[len("response.body") :], value)
     raise ValueError(f"invalid mapping expression ${expr} in {value!r}")
 
 

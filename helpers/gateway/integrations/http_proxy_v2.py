@@ -53,7 +53,6 @@ def endpoint_url(ctx: InvocationContext, uri: str) -> str:
     return url
 
 
-
 def mapping_variables(ctx: InvocationContext) -> http_mapping_v2.MappingVariables:
     """What ``$request.*``, ``$context.*`` and ``$stageVariables.*`` read."""
     mreq = ctx.method_request
@@ -122,7 +121,9 @@ def integrate(ctx: InvocationContext) -> None:
         raise ServiceUnavailable(reason=f"{target} did not answer within {timeout_ms} ms") from None
     except http_client.BackendUnreachable as err:
         ctx.trace.add("integration", "endpoint unreachable", url=target, error=str(err))
-        raise UNREACHABLE_ERROR(reason=f"network error communicating with {target}: {err}") from None
+        raise UNREACHABLE_ERROR(
+            reason=f"network error communicating with {target}: {err}"
+        ) from None
     ctx.integration_latency_ms = answer.latency_ms
     ctx.integration_status = answer.status
     ctx.integration_response = answer

@@ -7,7 +7,7 @@ import re
 import time
 from typing import Any
 
-from .. import control_plane
+from .. import control_plane, latency
 from .. import policy as iam
 from ..context import InvocationContext, fill_stage_variables
 from ..errors import IntegrationTimeout, InternalServerError
@@ -187,7 +187,8 @@ def invoke(
             raise InternalServerError(reason=str(err)) from None
         started = time.perf_counter()
         ctx.plane.runtime.invoke_function_async(fn, event)
-        ctx.integration_latency_ms = (time.perf_counter() - started) * 1000
+        measured = (time.perf_counter() - started) * 1000
+        ctx.integration_latency_ms = latency.aws_service_ms(ctx, measured)
         ctx.integration_status = 202
         ctx.trace.add("integration", "Lambda invoked asynchronously (Event)", status=202)
         return None
@@ -205,9 +206,12 @@ def invoke(
     except FunctionUnavailable as err:
         raise InternalServerError(reason=str(err)) from None
     except FunctionTimedOut as err:
-        ctx.integration_latency_ms = (time.perf_counter() - started) * 1000
+        measured = (time.perf_counter() - started) * 1000
+        ctx.integration_latency_ms = latency.timed_out_ms(ctx, timeout_s * 1000, measured)
         ctx.trace.add("integration", "timed out", timeout_ms=int(timeout_s * 1000))
         raise IntegrationTimeout(reason=str(err)) from None
-    ctx.integration_latency_ms = (time.perf_counter() - started) * 1000
+    measured = (time.perf_counter() - started) * 1000
+    ctx.integration_latency_ms = latency.lambda_ms(ctx, result, measured)
     ctx.integration_status = 200
+    ctx.lambda_invocation = result
     return result

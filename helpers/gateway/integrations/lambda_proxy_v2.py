@@ -222,9 +222,7 @@ def invoke_spec(ctx: InvocationContext, integration: dict[str, Any]) -> dict[str
     plain function ARN becomes the Lambda invocation URI it stands for."""
     uri = integration.get("integrationUri") or ""
     if _LAMBDA_ARN.fullmatch(uri):
-        uri = (
-            f"arn:aws:apigateway:{ctx.region}:lambda:path/2015-03-31/functions/{uri}/invocations"
-        )
+        uri = f"arn:aws:apigateway:{ctx.region}:lambda:path/2015-03-31/functions/{uri}/invocations"
     return {
         "uri": uri,
         "credentials": integration.get("credentialsArn"),
@@ -261,6 +259,4 @@ def integrate(ctx: InvocationContext) -> None:
         raise
     except GatewayError as exc:  # REST's 502/500 for a malformed 1.0 answer
         raise IntegrationError(reason=exc.reason or exc.message or "") from None
-    ctx.trace.add(
-        "integration", f"Lambda answered {ctx.method_response.status}", payload=version
-    )
+    ctx.trace.add("integration", f"Lambda answered {ctx.method_response.status}", payload=version)

@@ -166,7 +166,7 @@ def call_mock(ctx: InvocationContext, request: IntegrationRequest) -> BackendAns
             # [unc] AWS fails a MOCK whose mapped request is not JSON
             raise InternalServerError(
                 reason="Execution failed due to configuration error: the MOCK request "
-                "template must produce JSON such as {\"statusCode\": 200}"
+                'template must produce JSON such as {"statusCode": 200}'
             ) from None
         value = data.get("statusCode", 200) if isinstance(data, dict) else 200
         try:

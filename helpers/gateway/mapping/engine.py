@@ -233,9 +233,7 @@ def _foreach(self: Any, stream: Any, namespace: Any, loader: Any) -> None:
 
 
 air.ForeachDirective.evaluate_raw = _foreach
-air.SetDirective.PLACE = re.compile(
-    r"\s*\$([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_-]*)*)", re.S | re.I
-)
+air.SetDirective.PLACE = re.compile(r"\s*\$([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_-]*)*)", re.S | re.I)
 
 
 @lru_cache(maxsize=512)

@@ -1,9 +1,13 @@
-"""Observability: keep the trace, send metrics and the access-log line."""
+"""Observability: the one place a request's side effects are written — the trace, CloudWatch
+metrics, the access log, the execution log and X-Ray segments (ARCHITECTURE.md,
+"Operations"). Each reads what the pipeline already recorded; the answer's latency is
+worked out once here (:mod:`~helpers.gateway.latency`) and shared by all of them."""
 
 from __future__ import annotations
 
-from .. import access_log
+from .. import access_log, execution_log, latency, xray
 from ..context import InvocationContext
+from ..limits.layers import stage_method_settings
 from ..metrics import Sample, metric_api_name
 
 #: [unc] canary requests are counted under their own Stage dimension value: AWS documents
@@ -11,8 +15,16 @@ from ..metrics import Sample, metric_api_name
 CANARY_STAGE_SUFFIX = "/Canary"
 
 
+def _finish_latency(ctx: InvocationContext) -> float:
+    ms = latency.response_latency_ms(ctx, ctx.plane.latency_ms(ctx))
+    ctx.response_latency_ms = ms
+    return ms
+
+
 def step(ctx: InvocationContext) -> None:
-    """Observe: store the trace, record CloudWatch metrics, write the access log."""
+    """Observe: keep the trace; write metrics, access and execution logs, X-Ray segments.
+
+    Each of them reads what the pipeline recorded; nothing else writes side effects."""
     plane = ctx.plane
     plane.traces.append(ctx.trace)
     if ctx.api_type == "HTTP":
@@ -24,7 +36,12 @@ def step(ctx: InvocationContext) -> None:
     if ctx.stage is None or ctx.deployment is None or ctx.method_response is None:
         return  # AWS records nothing for a request that never reached a stage
     mreq = ctx.method_request
-    settings = ctx.stage.method_settings.get("*/*") or {}
+    ms = _finish_latency(ctx)
+    method = ctx.route.http_method if ctx.route else (mreq.method if mreq else ctx.request.method)
+    found = stage_method_settings(ctx.stage.method_settings, ctx.resource_path, method)
+    detailed = bool(found and found[1].get("metricsEnabled"))
+    traced = xray.decide(ctx, plane.xray_sampler)
+    ctx.xray_trace_id = traced
     plane.metrics.record(
         Sample(
             ctx.account_id,
@@ -35,13 +52,16 @@ def step(ctx: InvocationContext) -> None:
             ctx.resource_path or "",
             int(ctx.request_time // 60 * 60),
             ctx.method_response.status,
-            plane.latency_ms(ctx),
+            ms,
             ctx.integration_latency_ms,
-            bool(settings.get("metricsEnabled")),
+            detailed,
             cache=ctx.cache_status,
         )
     )
     access_log.write(ctx)
+    execution_log.write(ctx)
+    if traced is not None:
+        xray.send(ctx, traced)
 
 
 def _observe_http(ctx: InvocationContext) -> None:
@@ -59,7 +79,7 @@ def _observe_http(ctx: InvocationContext) -> None:
             "",
             int(ctx.request_time // 60 * 60),
             ctx.method_response.status,
-            ctx.plane.latency_ms(ctx),
+            _finish_latency(ctx),
             ctx.integration_latency_ms,
             detailed_route_metrics(ctx),
             api_type="HTTP",
@@ -94,7 +114,7 @@ def _observe_websocket(ctx: InvocationContext) -> None:
         "",
         int(ctx.request_time // 60 * 60),
         ctx.method_response.status,
-        ctx.plane.latency_ms(ctx),
+        _finish_latency(ctx),
         ctx.integration_latency_ms,
         detailed_route_metrics(ctx),
         api_type="WEBSOCKET",
@@ -106,3 +126,4 @@ def _observe_websocket(ctx: InvocationContext) -> None:
     if ctx.reply is not None:
         ctx.plane.metrics.record(sample._replace(event="OUT", integration_latency_ms=None))
     access_log.write(ctx)
+    execution_log.write(ctx)

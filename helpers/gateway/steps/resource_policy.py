@@ -82,5 +82,8 @@ def step(ctx: InvocationContext) -> None:
     no_authorizer = authorization_type(ctx) == "NONE" or ctx.endpoint_type == "PRIVATE"
     if decision.effect == iam.IMPLICIT_DENY and no_authorizer:
         raise denied(
-            ctx, arn, explicit=False, reason="no statement of the resource policy allows this caller"
+            ctx,
+            arn,
+            explicit=False,
+            reason="no statement of the resource policy allows this caller",
         )

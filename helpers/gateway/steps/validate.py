@@ -98,8 +98,7 @@ def describe(error: ValidationError) -> str:
         return f"instance value ({_json(inst)}) not found in enum (possible values: {_json(value)})"
     if kind == "minimum":
         return (
-            f"numeric instance is lower than the required minimum (minimum: {value}, "
-            f"found: {inst})"
+            f"numeric instance is lower than the required minimum (minimum: {value}, found: {inst})"
         )
     if kind == "maximum":
         return (
