@@ -5,7 +5,9 @@ Notebooks and lab hints cite a page by its title and URL, never an internal note
 Gateway Developer Guide pages are keyed by their page name (the URL's last part), so
 ``page("http-api-stages")`` is *Working with stages for HTTP APIs*,
 ``https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html``;
-pages of other guides have a short key with the service first (``cognito:token-endpoint``).
+pages of other guides have a short key with the service first (``cognito:token-endpoint``);
+a CloudFormation resource type's reference page is ``cfn:`` and the type
+(``cfn:AWS::ApiGateway::Deployment``).
 
 - :func:`page` → :class:`Page` (``title``, ``url``; ``str()`` is "title — url");
 - :func:`markdown` → ``[title](url)`` for a markdown cell.
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DEVELOPER_GUIDE", "PAGES", "Page", "markdown", "page"]
+__all__ = ["CLOUDFORMATION", "DEVELOPER_GUIDE", "PAGES", "Page", "markdown", "page"]
 
 DEVELOPER_GUIDE = "https://docs.aws.amazon.com/apigateway/latest/developerguide/{}.html"
 
@@ -50,6 +52,12 @@ _DEVELOPER_GUIDE_PAGES = {
     "stage-variables": "Setting up stage variables for a REST API deployment",
     "amazon-api-gateway-using-stage-variables": "Using Amazon API Gateway stage variables",
     "http-api-stages": "Working with stages for HTTP APIs",
+    "canary-release": "Set up an API Gateway canary release deployment",
+    "create-canary-deployment": "Create a canary release deployment",
+    "promote-canary-deployment": "Promote a canary release",
+    "delete-canary-deployment": "Turn off a canary release",
+    "how-to-custom-domains": "Custom domain name for public REST APIs in API Gateway",
+    "dns-failover": "Configure custom health checks for DNS failover for an API Gateway API",
     "http-api-develop-routes": "Working with routes for HTTP APIs",
     "http-api-develop-integrations-lambda": (
         "Working with AWS Lambda proxy integrations for HTTP APIs"
@@ -133,6 +141,24 @@ _DEVELOPER_GUIDE_PAGES = {
     ),
 }
 
+CLOUDFORMATION = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/{}.html"
+
+#: CloudFormation resource types the course's templates use → their reference page
+_CLOUDFORMATION_PAGES = {
+    "AWS::ApiGateway::RestApi": "aws-resource-apigateway-restapi",
+    "AWS::ApiGateway::Resource": "aws-resource-apigateway-resource",
+    "AWS::ApiGateway::Model": "aws-resource-apigateway-model",
+    "AWS::ApiGateway::RequestValidator": "aws-resource-apigateway-requestvalidator",
+    "AWS::ApiGateway::Method": "aws-resource-apigateway-method",
+    "AWS::ApiGateway::Deployment": "aws-resource-apigateway-deployment",
+    "AWS::ApiGateway::Stage": "aws-resource-apigateway-stage",
+    "AWS::ApiGateway::ApiKey": "aws-resource-apigateway-apikey",
+    "AWS::ApiGateway::UsagePlan": "aws-resource-apigateway-usageplan",
+    "AWS::ApiGateway::UsagePlanKey": "aws-resource-apigateway-usageplankey",
+    "AWS::ApiGateway::Authorizer": "aws-resource-apigateway-authorizer",
+    "AWS::Lambda::Permission": "aws-resource-lambda-permission",
+}
+
 #: pages of other guides: key → (title, URL)
 _OTHER_PAGES = {
     "api:CreateAuthorizer": (
@@ -154,6 +180,14 @@ _OTHER_PAGES = {
     "lambda:AddPermission": (
         "AddPermission (AWS Lambda API Reference)",
         "https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html",
+    ),
+    "lambda:versions": (
+        "Manage Lambda function versions",
+        "https://docs.aws.amazon.com/lambda/latest/dg/configuration-versions.html",
+    ),
+    "lambda:aliases": (
+        "Create an alias for a Lambda function",
+        "https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html",
     ),
     "lambda:python-handler": (
         "Define Lambda function handler in Python",
@@ -224,6 +258,23 @@ _OTHER_PAGES = {
         "SendMessage (Amazon SQS API Reference)",
         "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/"
         "API_SendMessage.html",
+    ),
+    **{
+        f"cfn:{name}": (name, CLOUDFORMATION.format(page))
+        for name, page in _CLOUDFORMATION_PAGES.items()
+    },
+    "cfn:DependsOn": (
+        "DependsOn attribute",
+        CLOUDFORMATION.format("aws-attribute-dependson"),
+    ),
+    "cfn:update-behaviors": (
+        "Understand update behaviors of stack resources",
+        CLOUDFORMATION.format("using-cfn-updating-stacks-update-behaviors"),
+    ),
+    "sam:AWS::Serverless::Api": (
+        "AWS::Serverless::Api",
+        "https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/"
+        "sam-resource-api.html",
     ),
     "json-schema:draft-04": (
         "JSON Schema draft 4 (validation)",

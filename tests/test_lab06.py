@@ -1,8 +1,9 @@
 """Lab 06, ship v2 safely: ``check_lab06_canary`` passes on a canary built to the spec and
 ``check_lab06`` on the decision the metrics demand (promote when the canary is healthy, roll
 back when it fails); each way of getting it wrong gets a targeted message (expected, got,
-hint: a nudge and the documentation, the call only through ``lab06_hint``); the blank
-exercise stops at every step with a message naming it, and its check cells fail helpfully.
+hint: what the step wants and the documentation page, the call only through ``hint(N, 3)``);
+the blank exercise stops at every step with a message naming it, and its check cells fail
+helpfully.
 (Generator and sync tests for every lab are in ``test_labs.py``.)
 """
 
@@ -23,7 +24,7 @@ from test_labs import (
 )
 
 import helpers
-from helpers.checks import CheckFailed, check_lab06, check_lab06_canary, lab06_hint
+from helpers.checks import CheckFailed, check_lab06, check_lab06_canary, hints
 from helpers.checks import lab06_spec as spec
 from helpers.traffic import Client, simulate
 
@@ -233,7 +234,7 @@ def test_the_permission_failure_names_the_alias_and_the_trace(fresh_lab: Any) ->
     assert f"may not invoke {spec.FUNCTION}:{spec.NEXT}" in (err.got or "")
     assert "Invalid permissions on Lambda function" in (err.got or "")
     assert "amazon-api-gateway-using-stage-variables" in (err.hint or "")
-    assert "lab06_hint('permission')" in (err.hint or "")
+    assert "hint(2, 3)" in (err.hint or "")
     assert "add_permission" not in (err.hint or "")  # the call comes only on request
 
 
@@ -309,17 +310,17 @@ def test_a_promotion_without_copying_the_variables_is_caught(fresh_lab: Any) -> 
 # ---------------------------------------------------------------------------- hints and inputs
 
 
-def test_hints_come_one_step_at_a_time(capsys: pytest.CaptureFixture[str]) -> None:
-    from helpers.checks import lab06
-
-    lab06._hint_level.pop("canary", None)
-    for level, part in ((1, "a nudge"), (2, "the documentation"), (3, "the call")):
-        lab06_hint("canary")
-        out = capsys.readouterr().out
-        assert f"Hint {level}/3 for canary ({part})" in out
-    assert "create_deployment(restApiId=api_id" in out
-    lab06_hint("nope")
-    assert "ask for one of" in capsys.readouterr().out
+def test_hints_come_one_step_at_a_time() -> None:
+    hint = hints("lab06")
+    assert hint.steps() == ["1", "2", "3", "4", "5"]
+    nudge, page, code = hint(3), hint(3, 2), hint(3, 3)
+    assert nudge.heading == "Step 3 · hint 1 of 3: what to do"
+    assert "canarySettings" in nudge.body and not nudge.code and "hint(3, 2)" in nudge.more
+    assert [p.key for p in page.pages] == ["create-canary-deployment", "canary-release"]
+    assert not page.code and "hint(3, 3)" in page.more
+    assert "create_deployment(" in code.code and "canarySettings=" in code.code
+    with pytest.raises(KeyError, match=r"no \[hints\.nope\]"):
+        hint("nope")
 
 
 def test_bad_inputs_are_explained(fresh_lab: Any) -> None:
@@ -341,11 +342,11 @@ def test_the_solution_prints_no_account_id_but_motos() -> None:
 # ---------------------------------------------------------------------------- blank exercise
 
 LAB06_STEPS = {
-    "Step 1": ("lam.update_function_code(", "publish_version", "create_alias", "lab06_hint"),
-    "Step 2": ("lam.add_permission(", 'Qualifier="next"', "SourceArn"),
-    "Step 3": ("create_deployment(", "canarySettings", "stageVariableOverrides"),
-    "Step 4": ("get_metric_statistics(", "prod/Canary", "canary_metrics"),
-    "Step 5": ("copy", "/canarySettings", "remove"),
+    "Step 1": ("quotes_v2.py", "publish", '"next"', "hint(1)"),
+    "Step 2": ("lam.add_permission", "Qualifier", "GET", "hint(2)"),
+    "Step 3": ("create_deployment", "canarySettings", "10 %", "hint(3)"),
+    "Step 4": ("get_metric_statistics", "Count", "5XXError", "canary_metrics", "hint(4)"),
+    "Step 5": ("1 %", "promote", "roll back", "hint(5)"),
 }
 
 
@@ -369,9 +370,9 @@ def test_the_blank_checks_fail_helpfully(blank_lab06: Any) -> None:
     assert [e.ename for e in errors] == ["CheckFailed", "CheckFailed"]
     canary, final = (e.evalue for e in errors)
     assert canary.startswith("✗ the alias next of apigw-lab-06-quotes runs version 2")
-    assert "lab06_hint('alias')" in canary
+    assert "hint(1, 3)" in canary
     assert final.startswith("✗ canary_metrics are the canary's")
-    assert "lab06_hint('metrics')" in final
+    assert "hint(4, 3)" in final
 
 
 def test_the_blank_setup_and_cleanup_cells_run(blank_lab06: Any) -> None:

@@ -2,8 +2,9 @@
 passes on one written to the spec (and again straight after: the update changes nothing),
 fails with a targeted message (expected, got, hint) on each likely mistake — explained from
 the stack's events, the control plane and the trace — and the blank exercise stops at every
-step with a message naming it, its check cell failing helpfully. The hints are data, three
-levels per step. (Generator and sync tests for every lab are in ``test_labs.py``.)
+step with a message naming it, its check cell failing helpfully. The hints are the course's
+(``helpers.checks.hints("lab07")``): a nudge and the documentation from the lab's message
+catalogue, then the YAML of the solution's ``%%template`` cell. (Generator and sync tests for every lab are in ``test_labs.py``.)
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from test_labs import (
     run_blank,
 )
 
-from helpers.checks import lab07_messages as messages
+from helpers.checks import hints
 from helpers.checks import lab07_spec as spec
+from helpers.messages import catalogue
 
 SOLUTION = EXERCISES.parent / "solutions" / "07-orders-template.ipynb"
 START = "2025-01-01T09:00:00Z"
@@ -365,19 +367,18 @@ def test_a_template_without_an_api_names_the_step(fresh_lab: Any) -> None:
 
 
 def test_every_step_has_three_levels_of_hint() -> None:
-    from helpers.checks.lab07 import hint
-
+    hint = hints("lab07")
     assert hint.steps() == ["1", "2", "3", "4", "5", "6", "7"]
     for step in hint.steps():
         nudge, docs, call = (hint(step, level) for level in (1, 2, 3))
         assert nudge.body.startswith(f"Step {step} — ") and "hint 1 of 3" in nudge.heading
         assert docs.pages and all(
-            url.startswith("https://docs.aws.amazon.com/") for _, url in docs.pages
+            page.url.startswith("https://docs.aws.amazon.com/") for page in docs.pages
         )
         assert call.code.startswith(("Resources:", "Outputs:")) and "hint(" not in call.code
-        assert "```yaml" in call._repr_markdown_()
+        assert "the YAML" in call.heading and "```yaml" in call._repr_markdown_()
         assert f"hint({step}, 2)" in str(nudge) and "check_lab07" in str(call)
-    with pytest.raises(ValueError):
+    with pytest.raises(KeyError):
         hint(8)
     with pytest.raises(ValueError):
         hint(1, 4)
@@ -386,6 +387,7 @@ def test_every_step_has_three_levels_of_hint() -> None:
 def test_each_hint_call_is_the_solutions_yaml() -> None:
     """Hint 3 of a step is exactly what the solution writes for it (steps 1-5; 6 and 7 write
     the validation and stage parts again)."""
+    hint = hints("lab07")
     for step, label in (
         ("1", "api"),
         ("2", "validation"),
@@ -394,9 +396,9 @@ def test_each_hint_call_is_the_solutions_yaml() -> None:
         ("5", "plan"),
     ):
         first = _first_part(label)
-        assert messages.HINTS[step]["call"].strip() == first.strip(), step
-    assert messages.HINTS["6"]["call"].strip() == _part("validation").strip()
-    assert messages.HINTS["7"]["call"].strip() == _part("stage").strip()
+        assert hint(step, 3).code.strip() == first.strip(), step
+    assert hint("6", 3).code.strip() == _part("validation").strip()
+    assert hint("7", 3).code.strip() == _part("stage").strip()
 
 
 def _first_part(label: str) -> str:
@@ -411,6 +413,7 @@ def _first_part(label: str) -> str:
 
 
 def test_texts_fill_and_keep_unknown_fields() -> None:
+    messages = catalogue("lab07", "en")
     assert messages.text("criteria.no_key", path="/orders") == (
         "POST /orders without an API key → 403 Forbidden"
     )
@@ -418,9 +421,22 @@ def test_texts_fill_and_keep_unknown_fields() -> None:
     assert "{ApiId: !Ref OrdersApi" in messages.text("fix.plan_stage")  # {{ }} are braces
 
 
-def test_the_notebook_shows_the_spec_table() -> None:
+def test_the_notebook_shows_the_spec_the_check_holds() -> None:
+    """The spec table the learner reads names what the check verifies."""
     nb = nbformat.read(SOLUTION, as_version=4)
-    assert any(spec.spec_table() in c.source for c in nb.cells if c.cell_type == "markdown")
+    table = next(c.source for c in nb.cells if c.source.startswith("## The spec"))
+    for value in (
+        f"`{spec.STACK}`",
+        f"named `{spec.API_NAME}`, endpoint type `REGIONAL`",
+        f"`{spec.METHOD} {spec.PATH}`",
+        f"from 1 to {spec.FIRST_MAX}; {spec.MAX_QUANTITY} after the change",
+        f"`{spec.STAGE}`, its own `AWS::ApiGateway::Stage` resource",
+        f"`{spec.KEY_NAME}`, enabled",
+        f"`{spec.PLAN_NAME}` on stage `{spec.STAGE}`: {spec.RATE:g} requests a second, "
+        f"burst {spec.BURST}; {spec.QUOTA:,} requests a {spec.PERIOD.lower()}",
+        f"more than {spec.BURST} at once → `429`",
+    ):
+        assert value in table, value
 
 
 def test_the_solution_prints_no_key_value_and_no_account_id() -> None:

@@ -43,7 +43,7 @@ def english(name: str) -> dict[str, Any]:
 def test_every_catalogue_parses_and_each_lab_has_one() -> None:
     files = sorted(p.stem for p in (MESSAGES / "en").glob("*.toml"))
     assert "labs" in files and set(LABS) <= set(files), (LABS, files)
-    assert {"lab01", "lab02", "lab03", "lab04", "lab05"} <= set(LABS)
+    assert {"lab01", "lab02", "lab03", "lab04", "lab05", "lab06", "lab07"} <= set(LABS)
     for name in files:
         english(name)
 
@@ -95,6 +95,31 @@ def test_a_hint_is_revealed_one_level_at_a_time() -> None:
     assert code._repr_markdown_().count("```") == 2
     with pytest.raises(ValueError, match="from 1 to 3"):
         hint(2, 4)
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_every_lab_uses_the_one_hint_mechanism(path: Path) -> None:
+    """Every lab's setup cell makes ``hint = helpers.checks.hints("labNN")``, every solution
+    block names its hint step, and no lab keeps hint plumbing of its own."""
+    lab = f"lab{path.name[:2]}"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert f'hint = helpers.checks.hints("{lab}")' in code
+    markers = re.findall(r"#\s*BEGIN SOLUTION(.*)", code)
+    assert markers and all(re.fullmatch(r" hint:[A-Za-z0-9_-]+", m) for m in markers), markers
+    for module in sorted(CHECKS.glob(f"{lab}*.py")):
+        source = module.read_text()
+        assert "class Hint" not in source and f"def {lab}_hint" not in source, module.name
+        assert "HINTS" not in source, module.name
+
+
+def test_a_template_cells_call_is_shown_as_yaml() -> None:
+    """Level 3 comes from the solution: a %%template cell's block is YAML, a code cell's Python."""
+    call = hints("lab07")(1, 3)
+    assert call.language == "yaml" and call.code.startswith("Resources:")
+    assert call.code == solution_blocks("lab07")["1"]
+    assert "```yaml" in call._repr_markdown_() and "the YAML" in call.heading
+    assert hints("lab06")(1, 3).language == "python"
 
 
 def test_a_blank_step_says_its_nudge_and_how_to_get_more() -> None:

@@ -21,12 +21,12 @@ show on AWS.
 - :mod:`.lab02`: ``check_lab02`` (the ``feedback`` API: validation, SQS, CORS);
 - :mod:`.lab03`: ``check_lab03`` (the ``tenant-orders`` API: a Lambda TOKEN authorizer
   asking Cognito, one tenant per token);
-- :mod:`.lab04`: ``check_lab04`` (the ``weather-api`` in two tiers: usage plans, API keys,
-  throttles and quotas);
+- :mod:`.lab04`: ``check_lab04`` (the ``transit-api``: stage throttling, a partner's API key,
+  a usage plan with a weekly quota);
 - :mod:`.lab05`: ``check_lab05`` (a ``sendPrivate`` route on the WebSocket chat
   ``ChatAPI``: real WebSocket clients, the @connections API, GoneException);
 - :mod:`.lab06`: ``check_lab06_canary`` and ``check_lab06`` (v2 of the ``quotes-api`` as a
-  canary, its metrics, promote or roll back), ``lab06_hint``.
+  canary, its metrics, promote or roll back);
 - :mod:`.lab07`: ``check_lab07`` (the ``orders`` API written as a CloudFormation template:
   the check deploys the stack, calls the API, reads the stack's events).
 """
@@ -42,7 +42,7 @@ from .lab02 import check_lab02
 from .lab03 import check_lab03
 from .lab04 import check_lab04
 from .lab05 import check_lab05
-from .lab06 import check_lab06, check_lab06_canary, lab06_hint
+from .lab06 import check_lab06, check_lab06_canary
 from .lab07 import check_lab07
 
 __all__ = [
@@ -61,7 +61,6 @@ __all__ = [
     "check_lab07",
     "describe",
     "hints",
-    "lab06_hint",
 ]
 
 #: lab notebook name → its check, for tests and tools

@@ -69,7 +69,7 @@ class CheckFailed(AssertionError):
         lines = [f"✗ {self.criterion}"]
         parts = (("expected", self.expected), ("got", self.got), ("hint", self.hint))
         labels = {name: ui.text(f"ui.label_{name}") for name, _ in parts}
-        width = max(_width(label) for label in labels.values())
+        width = max(9, *(_width(label) for label in labels.values()))
         for name, text in parts:
             if text:
                 first, *rest = str(text).splitlines() or [""]

@@ -15,7 +15,8 @@ The nudge and the documentation live in the lab's message catalogue
 (``helpers/messages/<lang>/labNN.toml``, ``[hints.<step>]``), the shared sentences in
 ``labs.toml``. The call is the solution itself: the block marked ``# BEGIN SOLUTION
 hint:<step>`` in ``labs/solutions/NN-*.ipynb``, so a hint can never drift from the answer
-(a catalogue may still give ``call`` to show something else).
+(a catalogue may still give ``call`` to show something else). A step written in a
+``%%template`` cell (lab 07) is YAML, and its call is shown as YAML.
 """
 
 from __future__ import annotations
@@ -36,13 +37,15 @@ LEVELS = len(HINT_PARTS)
 SOLUTIONS = Path(__file__).resolve().parents[2] / "labs" / "solutions"
 _BEGIN = re.compile(r"^[ \t]*#\s*BEGIN SOLUTION\s+hint:\s*(?P<step>[A-Za-z0-9_-]+)\s*$")
 _END = re.compile(r"^[ \t]*#\s*END SOLUTION\b")
+#: cell magics whose body is not Python, and the language their blocks are shown in
+CELL_LANGUAGES = {"%%template": "yaml"}
 
 
 @cache
-def solution_blocks(lab: str) -> dict[str, str]:
-    """The solution code of each step of ``lab`` ("lab01"), from its solution notebook."""
+def _solutions(lab: str) -> dict[str, tuple[str, str]]:
+    """Each step of ``lab`` ("lab01") → (its solution code, the code's language)."""
     number = lab.removeprefix("lab")
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str]] = {}
     for path in sorted(SOLUTIONS.glob(f"{number}-*.ipynb")):
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         for cell in cells:
@@ -50,17 +53,24 @@ def solution_blocks(lab: str) -> dict[str, str]:
                 continue
             source = cell["source"]
             lines = ("".join(source) if isinstance(source, list) else source).splitlines()
+            magic = lines[0].split()[0] if lines and lines[0].startswith("%%") else ""
+            language = CELL_LANGUAGES.get(magic, "python")
             step, block = None, []
             for line in lines:
                 begin = _BEGIN.match(line)
                 if begin:
                     step, block = begin["step"], []
                 elif step is not None and _END.match(line):
-                    found[step] = textwrap.dedent("\n".join(block)).strip("\n")
+                    found[step] = (textwrap.dedent("\n".join(block)).strip("\n"), language)
                     step = None
                 elif step is not None:
                     block.append(line)
     return found
+
+
+def solution_blocks(lab: str) -> dict[str, str]:
+    """The solution code of each step of ``lab`` ("lab01"), from its solution notebook."""
+    return {step: code for step, (code, _) in _solutions(lab).items()}
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,8 @@ class Hint:
     pages: tuple[docs.Page, ...]
     code: str
     more: str
+    #: the language of ``code`` (a fenced block's info string)
+    language: str = "python"
 
     def _repr_markdown_(self) -> str:
         parts = [f"**{self.heading}**", ""]
@@ -83,7 +95,7 @@ class Hint:
         if self.pages:
             parts.append("")
         if self.code:
-            parts += ["```python", self.code, "```", ""]
+            parts += [f"```{self.language}", self.code, "```", ""]
         if self.more:
             parts.append(f"*{self.more}*")
         return "\n".join(parts).rstrip() + "\n"
@@ -131,6 +143,7 @@ class Hints:
             else messages.text("ui.hint_more_check", step=step)
         )
         body = code = ""
+        language = "python"
         pages: tuple[docs.Page, ...] = ()
         if name == "nudge":
             body = str(entry["nudge"]).strip()
@@ -138,8 +151,9 @@ class Hints:
             body = str(entry.get("docs", "")).strip()
             pages = tuple(docs.page(key) for key in entry.get("pages", []))
         else:
-            code = str(entry.get("call") or solution_blocks(self.name).get(step, "")).strip("\n")
-        return Hint(step, level, heading, body, pages, code, more)
+            solution, language = _solutions(self.name).get(step, ("", language))
+            code = str(entry.get("call") or solution).strip("\n")
+        return Hint(step, level, heading, body, pages, code, more, language)
 
     def todo(self, step: int | str) -> str:
         """What a blank step raises: its nudge, and how to get the next hint."""

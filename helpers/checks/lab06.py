@@ -14,9 +14,10 @@ a canary, that it serves the canary's deployment (promoted) or its old one (roll
 the metrics demand, and that every answer now comes from the right version.
 
 A failure explains itself from the configuration: the alias, the invoke permission of the
-alias (per qualifier), the canary settings, the stage's deployment and variables. Hints come
-in steps (a nudge, the documentation page, then the call): the failure shows the first two,
-:func:`lab06_hint` the rest.
+alias (per qualifier), the canary settings, the stage's deployment and variables. Its hint
+says what the step wants and names the documentation page; the call itself comes only on
+request, from the lab's hints (``hint(N, 3)``). Every learner-facing text is in
+``helpers/messages/<lang>/lab06.toml``.
 """
 
 from __future__ import annotations
@@ -24,14 +25,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import requests
 from botocore.exceptions import ClientError
 
+from .. import docs
 from ..traffic import Client, simulate
 from . import lab06_spec as spec
 from .common import (
+    Catalogue,
     Report,
     RestApiView,
     account_id,
@@ -42,27 +46,13 @@ from .common import (
     error_code,
     fail,
     gateway_reason,
+    messages,
 )
 
-__all__ = ["check_lab06", "check_lab06_canary", "lab06_hint"]
+__all__ = ["check_lab06", "check_lab06_canary"]
 
-_hint_level: dict[str, int] = {}
 #: api id -> the canary deployment check_lab06_canary found (the final check decides on it)
 _canary_seen: dict[str, str] = {}
-
-
-def lab06_hint(step: str, level: int | None = None) -> None:
-    """Print the next hint for a step of lab 06 (``"version"``, ``"alias"``,
-    ``"permission"``, ``"canary"``, ``"metrics"``, ``"promote"``, ``"rollback"``): first a
-    nudge, then the documentation page, then the call. ``level`` (1-3) picks one."""
-    if step not in spec.HINTS:
-        print(f"no hints for {step!r}: ask for one of {', '.join(spec.HINTS)}")
-        return
-    shown = level if level is not None else min(_hint_level.get(step, 0) + 1, 3)
-    _hint_level[step] = max(_hint_level.get(step, 0), shown)
-    labels = ("a nudge", "the documentation", "the call")
-    print(f"Hint {shown}/3 for {step} ({labels[shown - 1]}):")
-    print(spec.HINTS[step][shown - 1])
 
 
 # ---------------------------------------------------------------------------- the learner's API
@@ -80,6 +70,7 @@ class QuotesApi:
         self.lam = lab.session.client("lambda", region_name=lab.region)
         self.cloudwatch = lab.session.client("cloudwatch", region_name=lab.region)
         self.url = lab.invoke_url(api_id, stage, spec.PATH)
+        self.texts: Catalogue = messages("lab06")
 
     def stage_config(self) -> dict[str, Any]:
         return self.apigw.get_stage(restApiId=self.api_id, stageName=self.stage)
@@ -164,12 +155,42 @@ class QuotesApi:
         return out
 
 
+def _step_hint(
+    t: Catalogue, step: str, fix: str, pages: Sequence[str] | None = None, **values: Any
+) -> str:
+    """A failure's hint for ``step``: what to do (``fix.<fix>``), the documentation page(s)
+    (the step's, or ``pages``), and how to get the call — never the call itself."""
+    keys = pages if pages is not None else t.hint(step).get("pages", [])
+    lines = [t.text(f"fix.{fix}", **values)]
+    lines += [str(docs.page(key)) for key in keys]
+    lines.append(t.text("ui.hint_more_call", step=step, next=3))
+    return "\n".join(lines)
+
+
 def _fail(
-    criterion: str, *, expected: str, got: str, step: str | None = None, hint: str = ""
+    api: QuotesApi,
+    criterion: str,
+    *,
+    expected: str,
+    got: str,
+    step: str | None = None,
+    fix: str = "",
+    pages: Sequence[str] | None = None,
+    hint: str = "",
 ) -> NoReturn:
+    """Raise CheckFailed; with ``step``, the hint is that step's (see :func:`_step_hint`)."""
     __tracebackhide__ = True
-    text = spec.hint_text(step) if step else hint
-    fail(criterion, expected=expected, got=got, hint=text)
+    if step is not None:
+        hint = _step_hint(
+            api.texts,
+            step,
+            fix,
+            pages,
+            function=spec.FUNCTION,
+            alias=spec.NEXT,
+            canary_stage=spec.CANARY_STAGE,
+        )
+    fail(criterion, expected=expected, got=got, hint=hint)
 
 
 def _version(response: requests.Response) -> str | None:
@@ -179,69 +200,103 @@ def _version(response: requests.Response) -> str | None:
         return None
 
 
+def _percent(value: float) -> str:
+    return f"{value:g}"
+
+
 # ---------------------------------------------------------------------------- criteria
 
 
 def _alias_criterion(api: QuotesApi, report: Report) -> None:
     __tracebackhide__ = True
-    criterion = f"the alias {spec.NEXT} of {spec.FUNCTION} runs version 2"
+    t = api.texts
+    criterion = t.text("criteria.alias", alias=spec.NEXT, function=spec.FUNCTION)
     version = api.alias_version(spec.NEXT)
     if version is None:
-        _fail(criterion, expected=f"an alias {spec.NEXT!r}", got="no such alias", step="alias")
+        _fail(
+            api,
+            criterion,
+            expected=t.text("expected.alias", alias=spec.NEXT),
+            got=t.text("got.no_alias"),
+            step="1",
+            fix="alias",
+        )
     answered = api.invoke_alias(spec.NEXT)
     if answered != "2":
-        step = "version" if version in ("$LATEST", api.alias_version(spec.LIVE)) else "alias"
+        unpublished = version in ("$LATEST", api.alias_version(spec.LIVE))
         _fail(
+            api,
             criterion,
-            expected=f"{spec.NEXT} -> a published version whose code answers version 2",
-            got=f"{spec.NEXT} -> version {version}, which answers version {answered}",
-            step=step,
+            expected=t.text("expected.alias_v2", alias=spec.NEXT),
+            got=t.text("got.alias_version", alias=spec.NEXT, version=version, answered=answered),
+            step="1",
+            fix="version" if unpublished else "alias",
         )
     live = api.invoke_alias(spec.LIVE)
     if live != "1":
         _fail(
+            api,
             criterion,
-            expected=f"{spec.LIVE} still on version 1 (production until the canary proves v2)",
-            got=f"{spec.LIVE} -> version {api.alias_version(spec.LIVE)}, answering version {live}",
-            hint=f'lam.update_alias(FunctionName=FUNCTION, Name="{spec.LIVE}", FunctionVersion="1")',
+            expected=t.text("expected.live_v1", alias=spec.LIVE),
+            got=t.text(
+                "got.live_version",
+                alias=spec.LIVE,
+                version=api.alias_version(spec.LIVE),
+                answered=live,
+            ),
+            hint=t.text("fix.live", alias=spec.LIVE),
         )
     report.ok(criterion)
 
 
 def _canary_config_criterion(api: QuotesApi, report: Report) -> None:
     __tracebackhide__ = True
-    criterion = (
-        f"stage {api.stage} has a {spec.PERCENT:g} % canary that sees {spec.VARIABLE}={spec.NEXT}"
+    t = api.texts
+    criterion = t.text(
+        "criteria.canary",
+        stage=api.stage,
+        percent=_percent(spec.PERCENT),
+        variable=spec.VARIABLE,
+        alias=spec.NEXT,
     )
     stage = api.stage_config()
     canary = stage.get("canarySettings")
     if not canary:
-        _fail(criterion, expected="canarySettings on the stage", got="no canary", step="canary")
+        _fail(
+            api,
+            criterion,
+            expected=t.text("expected.canary"),
+            got=t.text("got.no_canary"),
+            step="3",
+            fix="canary",
+        )
     _canary_seen[api.api_id] = canary.get("deploymentId") or ""
     overrides = canary.get("stageVariableOverrides") or {}
     percent = float(canary.get("percentTraffic") or 0)
     if overrides.get(spec.VARIABLE) != spec.NEXT:
         _fail(
+            api,
             criterion,
-            expected=f'stageVariableOverrides {{"{spec.VARIABLE}": "{spec.NEXT}"}}',
-            got=f"stageVariableOverrides {json.dumps(overrides)}",
-            step="canary",
+            expected=t.text("expected.overrides", variable=spec.VARIABLE, alias=spec.NEXT),
+            got=t.text("got.overrides", overrides=json.dumps(overrides)),
+            step="3",
+            fix="canary",
         )
     if percent != spec.PERCENT:
         _fail(
+            api,
             criterion,
-            expected=f"percentTraffic {spec.PERCENT:g}",
-            got=f"percentTraffic {percent:g}",
-            hint='apigateway.update_stage(..., patchOperations=[{"op": "replace", '
-            f'"path": "/canarySettings/percentTraffic", "value": "{spec.PERCENT:g}"}}])',
+            expected=t.text("expected.percent", percent=_percent(spec.PERCENT)),
+            got=t.text("got.percent", percent=_percent(percent)),
+            hint=t.text("fix.percent", percent=_percent(spec.PERCENT)),
         )
     if (stage.get("variables") or {}).get(spec.VARIABLE) != spec.LIVE:
         _fail(
+            api,
             criterion,
-            expected=f"the stage's own variables unchanged: {spec.VARIABLE}={spec.LIVE}",
-            got=f"variables {json.dumps(stage.get('variables') or {})}",
-            hint="Only the canary sees the new alias: put it in stageVariableOverrides and "
-            f'set the stage\'s variable back: replace /variables/{spec.VARIABLE} = "{spec.LIVE}".',
+            expected=t.text("expected.variables", variable=spec.VARIABLE, alias=spec.LIVE),
+            got=t.text("got.variables", variables=json.dumps(stage.get("variables") or {})),
+            hint=t.text("fix.stage_variable", variable=spec.VARIABLE, alias=spec.LIVE),
         )
     report.ok(criterion)
 
@@ -259,28 +314,34 @@ def _failed_canary_reason(api: QuotesApi) -> str | None:
 
 def _canary_errors(api: QuotesApi, criterion: str, got: str) -> NoReturn:
     __tracebackhide__ = True
+    t = api.texts
     reason = _failed_canary_reason(api)
+    expected = t.text("expected.all_200_canary")
     if not api.alias_may_be_invoked(spec.NEXT):
+        why = t.text("why.no_permission", function=spec.FUNCTION, alias=spec.NEXT)
+        if reason:
+            why += " " + t.text("ui.gateway", reason=reason)
         _fail(
+            api,
             criterion,
-            expected="every answer 200, the canary's too",
-            got=got
-            + f"\nbecause API Gateway may not invoke {spec.FUNCTION}:{spec.NEXT}"
-            + (f" ({reason})" if reason else ""),
-            step="permission",
+            expected=expected,
+            got=got + "\n" + t.text("ui.because", why=why),
+            step="2",
+            fix="permission",
         )
     _fail(
+        api,
         criterion,
-        expected="every answer 200, the canary's too",
-        got=got + (f"\nbecause {reason}" if reason else ""),
-        hint="Call the canary's alias directly (lam.invoke(FunctionName=FUNCTION, "
-        f'Qualifier="{spec.NEXT}")) and read its error.',
+        expected=expected,
+        got=got + ("\n" + t.text("ui.because", why=reason) if reason else ""),
+        hint=t.text("fix.invoke", alias=spec.NEXT),
     )
 
 
 def _traffic_criterion(api: QuotesApi, report: Report) -> None:
     __tracebackhide__ = True
-    criterion = "traffic through both deployments: ~10 % canary on version 2, the rest on version 1"
+    t = api.texts
+    criterion = t.text("criteria.traffic", percent=_percent(spec.PERCENT))
     lab = api.lab
     if lab.target == "moto":
         run = simulate(
@@ -291,37 +352,56 @@ def _traffic_criterion(api: QuotesApi, report: Report) -> None:
         )
         total = len(run.outcomes)
         branches = Counter(("canary" if o.canary else "stage", o.status) for o in run.outcomes)
-        summary = ", ".join(f"{n} × {b} {s}" for (b, s), n in sorted(branches.items()))
+        summary = ", ".join(
+            t.text("got.branch", n=n, branch=t.text(f"branch.{b}"), status=s)
+            for (b, s), n in sorted(branches.items())
+        )
+        load = t.text("got.load", total=total, summary=summary)
         if any(s != 200 for _, s in branches):
             if any(b == "canary" and s != 200 for b, s in branches):
-                _canary_errors(api, criterion, f"{total} requests: {summary}")
+                _canary_errors(api, criterion, load)
             _fail(
+                api,
                 criterion,
-                expected="every answer 200",
-                got=f"{total} requests: {summary}",
-                hint="The stage's own deployment should answer as before the lab: its "
-                f"variable {spec.VARIABLE}={spec.LIVE}, the alias {spec.LIVE} on version 1.",
+                expected=t.text("expected.all_200"),
+                got=load,
+                hint=t.text("fix.stage_errors", variable=spec.VARIABLE, alias=spec.LIVE),
             )
         share = 100 * sum(n for (b, _), n in branches.items() if b == "canary") / max(total, 1)
         if abs(share - spec.PERCENT) > spec.SHARE_SLACK:
             _fail(
+                api,
                 criterion,
-                expected=f"about {spec.PERCENT:g} % canary answers",
-                got=f"{share:.0f} % ({summary})",
-                step="canary",
+                expected=t.text("expected.share", percent=_percent(spec.PERCENT)),
+                got=t.text("got.share", share=f"{share:.0f}", summary=summary),
+                step="3",
+                fix="canary",
             )
         seen = _sample_branches(api)
     else:
         seen = _sample_versions(api, criterion)
     if seen.get("canary") not in (None, "2") or seen.get("stage") != "1":
+        wrong_canary = seen.get("canary") != "2"
         _fail(
+            api,
             criterion,
-            expected="the canary answering version 2, the stage's deployment version 1",
-            got=", ".join(f"{b} answered version {v}" for b, v in seen.items()),
-            step="canary" if seen.get("canary") != "2" else "alias",
+            expected=t.text("expected.versions"),
+            got=", ".join(
+                t.text("got.answered", branch=t.text(f"branch.{b}"), version=v)
+                for b, v in seen.items()
+            ),
+            step="3" if wrong_canary else "1",
+            fix="canary" if wrong_canary else "alias",
         )
     if "canary" not in seen:
-        _fail(criterion, expected="some answers from version 2", got="none", step="canary")
+        _fail(
+            api,
+            criterion,
+            expected=t.text("expected.some_v2"),
+            got=t.text("got.none"),
+            step="3",
+            fix="canary",
+        )
     report.ok(criterion)
 
 
@@ -348,7 +428,11 @@ def _sample_versions(api: QuotesApi, criterion: str) -> dict[str, str | None]:
     answers = [call(api.lab, criterion, "GET", api.url) for _ in range(spec.AWS_REQUESTS)]
     bad = [a for a in answers if a.status_code != 200]
     if bad:
-        _canary_errors(api, criterion, f"{len(bad)} of {len(answers)}: {describe(bad[0])}")
+        _canary_errors(
+            api,
+            criterion,
+            api.texts.text("got.bad", bad=len(bad), total=len(answers), answer=describe(bad[0])),
+        )
     versions = Counter(_version(a) for a in answers)
     seen: dict[str, str | None] = {"stage": "1" if versions.get("1") else next(iter(versions))}
     if versions.get("2"):
@@ -366,7 +450,7 @@ def check_lab06_canary(lab: Any, api_id: Any, stage: Any = spec.STAGE) -> None:
         lab, api_id, stage, name=spec.NAME, stage_name=spec.STAGE, check="check_lab06_canary"
     )
     api = QuotesApi(lab, api_id, stage)
-    report = Report("the canary is live; now watch its metrics")
+    report = Report(api.texts.text("report.canary"))
     report.ok(check_api(api.view, spec.NAME))
     _alias_criterion(api, report)
     _canary_config_criterion(api, report)
@@ -378,33 +462,41 @@ def _metrics_criterion(
     api: QuotesApi, report: Report, canary_metrics: Any, since: dt.datetime
 ) -> dict[str, int]:
     __tracebackhide__ = True
-    criterion = "canary_metrics are the canary's Count and 5XXError (Stage prod/Canary)"
+    t = api.texts
+    criterion = t.text("criteria.metrics", canary_stage=spec.CANARY_STAGE)
     if not isinstance(canary_metrics, dict) or not {"Count", "5XXError"} <= set(canary_metrics):
         _fail(
+            api,
             criterion,
-            expected='canary_metrics = {"Count": <sum>, "5XXError": <sum>}',
+            expected=t.text("expected.metrics"),
             got=repr(canary_metrics),
-            step="metrics",
+            step="4",
+            fix="metrics",
         )
     count, errors = int(canary_metrics["Count"] or 0), int(canary_metrics["5XXError"] or 0)
     if count <= 0 or not 0 <= errors <= count:
         _fail(
+            api,
             criterion,
-            expected="a Count above 0 and at most Count errors",
-            got=f"Count {count}, 5XXError {errors}",
-            step="metrics",
+            expected=t.text("expected.metrics_range"),
+            got=t.text("got.metrics", count=count, errors=errors),
+            step="4",
+            fix="metrics",
         )
     canary = api.metric_sums(spec.CANARY_STAGE, since)
     if api.lab.target == "moto" and (count > canary["Count"] or errors > canary["5XXError"]):
         stage = api.metric_sums(spec.STAGE, since)
         looks_like_stage = count <= stage["Count"] + canary["Count"]
         _fail(
+            api,
             criterion,
-            expected=f"at most the canary's {canary['Count']} requests and "
-            f"{canary['5XXError']} errors since its deployment",
-            got=f"Count {count}, 5XXError {errors}"
-            + (" — the stage's own numbers (Stage=prod)?" if looks_like_stage else ""),
-            step="metrics",
+            expected=t.text(
+                "expected.metrics_canary", count=canary["Count"], errors=canary["5XXError"]
+            ),
+            got=t.text("got.metrics", count=count, errors=errors)
+            + (t.text("got.stage_numbers", stage=spec.STAGE) if looks_like_stage else ""),
+            step="4",
+            fix="metrics",
         )
     report.ok(criterion)
     return canary
@@ -416,58 +508,75 @@ def check_lab06(lab: Any, api_id: Any, stage: Any = spec.STAGE, canary_metrics: 
     __tracebackhide__ = True
     check_inputs(lab, api_id, stage, name=spec.NAME, stage_name=spec.STAGE, check="check_lab06")
     api = QuotesApi(lab, api_id, stage)
-    report = Report("v2 shipped safely")
+    t = api.texts
+    report = Report(t.text("report.title"))
     report.ok(check_api(api.view, spec.NAME))
     newest = api.canary_deployment()
     since = newest["createdDate"]
     canary = _metrics_criterion(api, report, canary_metrics, since)
     rate = canary["5XXError"] / canary["Count"] if canary["Count"] else 0.0
     promote = canary["Count"] > 0 and rate < spec.ERROR_BUDGET
-    verdict = (
-        f"the canary's 5XXError rate was {rate:.1%} ({canary['5XXError']} of {canary['Count']}"
-        f" since its deployment {newest['id']}): {'promote' if promote else 'roll back'}"
+    verdict = t.text(
+        "text.verdict",
+        rate=f"{rate:.1%}",
+        errors=canary["5XXError"],
+        count=canary["Count"],
+        deployment=newest["id"],
+        decision=t.text("text.promote" if promote else "text.roll_back"),
     )
-    criterion = f"the decision follows the metrics: {'promoted' if promote else 'rolled back'}"
+    done = t.text("text.promoted" if promote else "text.rolled_back")
+    criterion = t.text("criteria.decision", done=done)
+    decide = {"step": "5", "fix": "promote" if promote else "rollback"}
+    pages = ["promote-canary-deployment" if promote else "delete-canary-deployment"]
     config = api.stage_config()
     left = config.get("canarySettings")
     if left:
         percent = float(left.get("percentTraffic") or 0)
         _fail(
+            api,
             criterion,
-            expected="no canary on the stage",
-            got=f"a canary at {percent:g} %"
-            + (" (promotion copied it; now remove the settings)" if percent == 0 else ""),
-            step="promote" if promote else "rollback",
-            hint="",
+            expected=t.text("expected.no_canary"),
+            got=t.text("got.canary_left", percent=_percent(percent))
+            + (t.text("got.canary_copied") if percent == 0 else ""),
+            pages=pages,
+            **decide,
         )
     served = config["deploymentId"]
     if promote and served != newest["id"]:
         _fail(
+            api,
             criterion,
-            expected=f"prod serving the canary's deployment {newest['id']} ({verdict})",
-            got=f"prod serving deployment {served}",
-            step="promote",
+            expected=t.text(
+                "expected.promoted", stage=api.stage, deployment=newest["id"], verdict=verdict
+            ),
+            got=t.text("got.serving", stage=api.stage, deployment=served),
+            pages=pages,
+            **decide,
         )
     if not promote and served == newest["id"]:
         _fail(
+            api,
             criterion,
-            expected=f"prod back on its own deployment ({verdict})",
-            got=f"prod serving the canary's deployment {served}",
-            step="rollback",
+            expected=t.text("expected.rolled_back", stage=api.stage, verdict=verdict),
+            got=t.text("got.serving_canary", stage=api.stage, deployment=served),
+            pages=pages,
+            **decide,
         )
-    report.ok(criterion + f" ({verdict})")
+    report.ok(t.text("criteria.decision_ok", done=done, verdict=verdict))
     wanted = "2" if promote else "1"
-    criterion = f"every answer now comes from version {wanted}"
+    criterion = t.text("criteria.answers", version=wanted)
     answers = [call(lab, criterion, "GET", api.url) for _ in range(20)]
     versions = Counter(_version(a) if a.status_code == 200 else describe(a) for a in answers)
     if set(versions) != {wanted}:
         variables = config.get("variables") or {}
         _fail(
+            api,
             criterion,
-            expected=f"20 × version {wanted}",
-            got=", ".join(f"{n} × {v}" for v, n in versions.items())
-            + f" (stage variables {json.dumps(variables)})",
-            step="promote" if promote else "rollback",
+            expected=t.text("expected.answers", n=len(answers), version=wanted),
+            got=", ".join(t.text("got.answers", n=n, answer=v) for v, n in versions.items())
+            + t.text("got.variables_now", variables=json.dumps(variables)),
+            pages=pages,
+            **decide,
         )
     report.ok(criterion)
     report.done()

@@ -9,15 +9,15 @@ explained from its first ``*_FAILED`` event; an answer that is wrong, from the s
 resources as API Gateway describes them, the stack's events (a Deployment the last update
 left alone) and, on the moto target, the emulator's trace.
 
-Every sentence it prints comes from :mod:`.lab07_messages`; the spec from :mod:`.lab07_spec`.
-``hint(step, level)`` shows a step's hints in the notebook.
+Every learner-facing text is in ``helpers/messages/<lang>/lab07.toml`` (the spec is in
+:mod:`.lab07_spec`); the notebook's ``hint = helpers.checks.hints("lab07")`` shows a step's
+hints, the YAML of the solution's ``%%template`` cell last.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import requests
@@ -25,9 +25,9 @@ from botocore.exceptions import ClientError
 
 from ..cloudformation.display import events as stack_events
 from ..cloudformation.display import wait
-from . import lab07_messages as m
 from . import lab07_spec as spec
 from .common import (
+    Catalogue,
     Report,
     account_id,
     call,
@@ -36,12 +36,11 @@ from .common import (
     fail,
     gateway_reason,
     invoke_permission,
+    messages,
     short,
 )
 
-__all__ = ["Hint", "Hints", "check_lab07", "hint"]
-
-t = m.text
+__all__ = ["check_lab07"]
 
 #: the step that writes each resource type (for hints)
 STEP_OF_TYPE = {
@@ -79,91 +78,10 @@ FAILED_STATES = ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED")
 REST_S = 60.0
 
 
-# ---------------------------------------------------------------------------- hints
-
-
-@dataclass(frozen=True)
-class Hint:
-    """One level of one step's hint; markdown in a notebook, text elsewhere."""
-
-    step: str
-    level: int
-    heading: str
-    body: str
-    pages: tuple[tuple[str, str], ...]
-    code: str
-    more: str
-
-    def _repr_markdown_(self) -> str:
-        parts = [f"**{self.heading}**", ""]
-        if self.body:
-            parts += [self.body, ""]
-        parts += [f"- [{title}]({url})" for title, url in self.pages]
-        if self.pages:
-            parts.append("")
-        if self.code:
-            parts += ["```yaml", self.code, "```", ""]
-        parts.append(f"*{self.more}*")
-        return "\n".join(parts) + "\n"
-
-    def __str__(self) -> str:
-        parts = [self.heading]
-        if self.body:
-            parts.append(self.body)
-        parts += [f"  {title}: {url}" for title, url in self.pages]
-        if self.code:
-            parts.append("\n".join(f"    {line}" for line in self.code.splitlines()))
-        parts.append(self.more)
-        return "\n".join(parts)
-
-    __repr__ = __str__
-
-
-class Hints:
-    """``hint(2)``: step 2's nudge; ``hint(2, 2)``: its documentation; ``hint(2, 3)``: the
-    YAML. Nothing is remembered between calls."""
-
-    LEVELS = ("nudge", "docs", "call")
-
-    def __call__(self, step: int | str, level: int = 1) -> Hint:
-        step = str(step)
-        if step not in m.HINTS:
-            raise ValueError(f"lab 07 has hints for steps {', '.join(m.HINTS)}: {step!r}")
-        if not 1 <= level <= len(self.LEVELS):
-            raise ValueError(f"hint levels go from 1 to {len(self.LEVELS)}: {level!r}")
-        entry, name = m.HINTS[step], self.LEVELS[level - 1]
-        more = (
-            t(f"ui.more_{self.LEVELS[level]}", step=step)
-            if level < len(self.LEVELS)
-            else t("ui.more_check")
-        )
-        return Hint(
-            step=step,
-            level=level,
-            heading=t(f"ui.heading_{name}", step=step),
-            body=" ".join(entry["nudge"].split())
-            if name == "nudge"
-            else (" ".join(entry["docs"].split()) if name == "docs" else ""),
-            pages=tuple(entry["pages"]) if name == "docs" else (),
-            code=entry["call"] if name == "call" else "",
-            more=more,
-        )
-
-    def todo(self, step: int | str) -> str:
-        """What a blank step raises: its nudge, and how to get more."""
-        return t("ui.todo", nudge=" ".join(m.HINTS[str(step)]["nudge"].split()), step=step)
-
-    def steps(self) -> list[str]:
-        return list(m.HINTS)
-
-
-hint = Hints()
-
-
 # ---------------------------------------------------------------------------- the template
 
 
-def _template(template: Any) -> tuple[str, dict[str, Any]]:
+def _template(t: Catalogue, template: Any) -> tuple[str, dict[str, Any]]:
     """(text, parsed) of a Template or a template's text; else a CheckFailed."""
     __tracebackhide__ = True
     from ..cloudformation.fragments import Template, load
@@ -173,10 +91,10 @@ def _template(template: Any) -> tuple[str, dict[str, Any]]:
     if isinstance(template, str) and template.strip():
         return template, load(template) or {}
     fail(
-        t("criteria.written"),
-        expected=t("expected.template"),
-        got=t("got.no_template", value=template),
-        hint=t("fix.template"),
+        t.text("criteria.written"),
+        expected=t.text("expected.template"),
+        got=t.text("got.no_template", value=template),
+        hint=t.text("fix.template"),
     )
 
 
@@ -185,16 +103,16 @@ def _of_type(parsed: dict[str, Any], type_name: str) -> dict[str, dict[str, Any]
     return {k: v for k, v in found.items() if isinstance(v, dict) and v.get("Type") == type_name}
 
 
-def _written(parsed: dict[str, Any]) -> None:
+def _written(t: Catalogue, parsed: dict[str, Any]) -> None:
     __tracebackhide__ = True
     missing = [kind for kind in REQUIRED if not _of_type(parsed, kind)]
     if missing:
         steps = sorted({STEP_OF_TYPE[kind] for kind in missing})
         fail(
-            t("criteria.written"),
-            expected=t("expected.resource", type=missing[0]),
-            got=t("got.missing", type=", ".join(missing), steps=", ".join(steps)),
-            hint=t("fix.missing", step=STEP_OF_TYPE[missing[0]]),
+            t.text("criteria.written"),
+            expected=t.text("expected.resource", type=missing[0]),
+            got=t.text("got.missing", type=", ".join(missing), steps=", ".join(steps)),
+            hint=t.text("fix.missing", step=STEP_OF_TYPE[missing[0]]),
         )
 
 
@@ -217,13 +135,15 @@ def _stage_names(parsed: dict[str, Any]) -> list[str]:
 class _Stack:
     """The learner's stack: deploying it, and what it made."""
 
-    def __init__(self, lab: Any, name: str, parsed: dict[str, Any]) -> None:
+    def __init__(self, lab: Any, name: str, parsed: dict[str, Any], texts: Catalogue) -> None:
         self.lab = lab
         self.name = name
         self.parsed = parsed
+        self.texts = texts
         self.cf = lab.session.client("cloudformation", region_name=lab.region)
         self.stack_id = ""
-        self.note = ""
+        #: the status of a stack a failed create left, deleted before this deployment
+        self.replaced = ""
 
     def deploy(self, body: str) -> str:
         """Create or update; return the stack's status when the operation ended."""
@@ -234,7 +154,7 @@ class _Stack:
                 raise
             found = None
         if found is not None and found["StackStatus"] in FAILED_STATES:
-            self.note = t("why.rolled_back", status=found["StackStatus"])
+            self.replaced = found["StackStatus"]
             self.cf.delete_stack(StackName=found["StackId"])
             wait(found["StackId"], client=self.cf)
             found = None
@@ -275,6 +195,7 @@ class _Stack:
 def _explain_failure(stack: _Stack, status: str) -> NoReturn:
     """The first *_FAILED event of the last operation, and what it means."""
     __tracebackhide__ = True
+    t = stack.texts
     failed = next(
         (
             e
@@ -289,24 +210,26 @@ def _explain_failure(stack: _Stack, status: str) -> NoReturn:
     kind = (failed or {}).get("ResourceType") or "AWS::CloudFormation::Stack"
     methods = list(_of_type(stack.parsed, "AWS::ApiGateway::Method")) or ["PostOrderMethod"]
     if "doesn't contain any methods" in reason:
-        why = t("why.no_methods", deployment=logical)
-        fix = t("fix.depends_on", method=", ".join(methods), deployment=logical)
+        why = t.text("why.no_methods", deployment=logical)
+        fix = t.text("fix.depends_on", method=", ".join(methods), deployment=logical)
     elif "No integration defined for method" in reason:
-        why, fix = t("why.no_integration"), t("fix.integration")
+        why, fix = t.text("why.no_integration"), t.text("fix.integration")
     elif reason.startswith("Properties validation failed"):
-        why, fix = t("why.schema"), t("fix.schema", step=STEP_OF_TYPE.get(kind, "1"))
+        why, fix = t.text("why.schema"), t.text("fix.schema", step=STEP_OF_TYPE.get(kind, "1"))
     elif "Invalid API Stage" in reason:
         named = re.search(r"stage: ([^}]*)\}", reason)
         stage = named.group(1).strip() if named else spec.STAGE
         stages = _stage_names(stack.parsed)
         if stage in stages:
-            why, fix = t("why.stage_order", stage=stage), t("fix.stage_order")
+            why, fix = t.text("why.stage_order", stage=stage), t.text("fix.stage_order")
         else:
-            why = t("why.stage_name", stage=stage, stages=", ".join(stages) or "none")
-            fix = t("fix.stage_name")
+            why = t.text(
+                "why.stage_name", stage=stage, stages=", ".join(stages) or t.text("why.none")
+            )
+            fix = t.text("fix.stage_name")
     else:
-        why, fix = t("why.other"), t("fix.other")
-    got = t(
+        why, fix = t.text("why.other"), t.text("fix.other")
+    got = t.text(
         "got.stack_failed",
         stack=stack.name,
         status=status,
@@ -315,9 +238,9 @@ def _explain_failure(stack: _Stack, status: str) -> NoReturn:
         reason=reason,
     )
     fail(
-        t("criteria.deploys", stack=stack.name),
-        expected=t("expected.stack_ok", stack=stack.name),
-        got=f"{got}\nbecause {why}",
+        t.text("criteria.deploys", stack=stack.name),
+        expected=t.text("expected.stack_ok", stack=stack.name),
+        got=t.text("got.because", answer=got, why=why),
         hint=fix,
     )
 
@@ -331,6 +254,7 @@ class _Orders:
     def __init__(self, lab: Any, stack: _Stack) -> None:
         self.lab = lab
         self.stack = stack
+        self.texts = stack.texts
         self.apigw = lab.session.client("apigateway", region_name=lab.region)
         self.awslambda = lab.session.client("lambda", region_name=lab.region)
         self.api_id = stack.physical("AWS::ApiGateway::RestApi") or ""
@@ -381,6 +305,7 @@ class _Orders:
     # --- calls
     def post(self, criterion: str, body: Any, key: str | None) -> requests.Response:
         __tracebackhide__ = True
+        t = self.texts
         headers = {"x-api-key": key} if key else {}
         return call(
             self.lab,
@@ -389,13 +314,14 @@ class _Orders:
             self.url,
             json=body,
             headers=headers,
-            limitation_hint=t("fix.answer", what="the POST method", step="3"),
+            limitation_hint=t.text("fix.answer", what=t.text("part.post_method"), step="3"),
         )
 
 
 def _stale(api: _Orders) -> tuple[str, str] | None:
     """(why, fix) when stage v1 serves a deployment made before the stack's last change to
     a method, model, validator or resource (the update left the Deployment alone)."""
+    t = api.texts
     stage = api.stages().get(spec.STAGE)
     if stage is None:
         return None
@@ -422,14 +348,14 @@ def _stale(api: _Orders) -> tuple[str, str] | None:
     if not changed:
         return None
     return (
-        t(
+        t.text(
             "why.stale",
             stage=spec.STAGE,
             deployment_id=deployment_id,
             logical=logical,
             changed=", ".join(changed),
         ),
-        t("fix.stale", next=_next_id(logical)),
+        t.text("fix.stale", next=_next_id(logical)),
     )
 
 
@@ -440,32 +366,34 @@ def _next_id(logical: str) -> str:
 
 def _missing_token(api: _Orders) -> tuple[str, str]:
     """Why the stage answered 403 Missing Authentication Token."""
+    t = api.texts
     stages = api.stages()
     if spec.STAGE not in stages:
-        return t("why.no_stage", stage=spec.STAGE, stages=", ".join(stages) or "none"), t(
-            "fix.stage"
-        )
+        return t.text(
+            "why.no_stage", stage=spec.STAGE, stages=", ".join(stages) or t.text("why.none")
+        ), t.text("fix.stage")
     paths = api.resources()
     if spec.PATH not in paths:
-        return t("why.no_resource", path=spec.PATH, paths=", ".join(sorted(paths))), t(
+        return t.text("why.no_resource", path=spec.PATH, paths=", ".join(sorted(paths))), t.text(
             "fix.resource"
         )
     if api.method() is None:
-        return t("why.no_method", path=spec.PATH, method=spec.METHOD), t("fix.method")
-    return _stale(api) or (t("why.other"), t("fix.stale", next="DeploymentV2"))
+        return t.text("why.no_method", path=spec.PATH, method=spec.METHOD), t.text("fix.method")
+    return _stale(api) or (t.text("why.other"), t.text("fix.stale", next="DeploymentV2"))
 
 
 def _forbidden(api: _Orders) -> tuple[str, str]:
     """Why a request with the partner's key answered 403 Forbidden."""
+    t = api.texts
     key = api.key() or {}
     logical_key = (api.stack.logical("AWS::ApiGateway::ApiKey") or ["PartnerKey"])[0]
     logical_plan = (api.stack.logical("AWS::ApiGateway::UsagePlan") or ["PartnerPlan"])[0]
     name = key.get("name") or spec.KEY_NAME
     if not key.get("enabled"):
-        return t("why.key_disabled", key=name), t("fix.key_enabled")
+        return t.text("why.key_disabled", key=name), t.text("fix.key_enabled")
     plans = api.plans_of(key.get("id", ""))
     if not plans:
-        return t("why.key_not_in_plan", key=name), t(
+        return t.text("why.key_not_in_plan", key=name), t.text(
             "fix.plan_key", key_id=logical_key, plan_id=logical_plan
         )
     for plan in plans:
@@ -478,19 +406,23 @@ def _forbidden(api: _Orders) -> tuple[str, str]:
         named = ", ".join(
             f"{s.get('apiId')}:{s.get('stage')}" for p in plans for s in p.get("apiStages") or []
         )
-        return t(
-            "why.plan_no_stage", key=name, plan=plans[0].get("name"), stages=named or "none"
-        ), t("fix.plan_stage")
-    return _stale(api) or (t("why.other"), t("fix.plan_settings"))
+        return t.text(
+            "why.plan_no_stage",
+            key=name,
+            plan=plans[0].get("name"),
+            stages=named or t.text("why.none"),
+        ), t.text("fix.plan_stage")
+    return _stale(api) or (t.text("why.other"), t.text("fix.plan_settings"))
 
 
 def _server_error(api: _Orders) -> tuple[str, str]:
     """Why the function was not invoked (500): its permission."""
+    t = api.texts
     method = api.method() or {}
     uri = str((method.get("methodIntegration") or {}).get("uri") or "")
     found = re.search(r"functions/(arn:aws:lambda:[^/]+)/invocations", uri)
     if not found:
-        return t("why.other"), t("fix.function")
+        return t.text("why.other"), t.text("fix.function")
     function_arn = found.group(1)
     name = function_arn.split(":")[6]
     source = (
@@ -501,25 +433,26 @@ def _server_error(api: _Orders) -> tuple[str, str]:
         api.awslambda, name, function_arn, source, account_id(api.lab)
     )
     if allowed:
-        return t("why.other"), t("fix.function")
+        return t.text("why.other"), t.text("fix.function")
     if not arns:
         try:
             api.awslambda.get_policy(FunctionName=name)
         except ClientError:
-            return t("why.no_policy", function=name), t("fix.permission")
+            return t.text("why.no_policy", function=name), t.text("fix.permission")
     return (
-        t(
+        t.text(
             "why.wrong_source",
             function=name,
             source_arn=source,
-            allowed=", ".join(arns) or "other principals",
+            allowed=", ".join(arns) or t.text("why.none"),
         ),
-        t("fix.permission"),
+        t.text("fix.permission"),
     )
 
 
 def _explain(api: _Orders, response: requests.Response) -> tuple[str, str]:
     """(what happened, hint) for an answer the spec did not want."""
+    t = api.texts
     status = response.status_code
     if status == 403 and "Missing Authentication Token" in response.text:
         why, fix = _missing_token(api)
@@ -528,19 +461,22 @@ def _explain(api: _Orders, response: requests.Response) -> tuple[str, str]:
     elif status == 500:
         why, fix = _server_error(api)
     elif status == 502:
-        why, fix = t("why.function_failed"), t("fix.function")
+        why, fix = t.text("why.function_failed"), t.text("fix.function")
     elif status == 429:
         kind = response.headers.get("x-amzn-ErrorType", "")
-        why = t("why.quota") if "LimitExceeded" in kind else t("why.throttled")
-        fix = t("fix.plan_settings")
+        why = t.text("why.quota") if "LimitExceeded" in kind else t.text("why.throttled")
+        fix = t.text("fix.plan_settings")
     elif status == 400:
-        why, fix = t("why.valid_refused"), t("fix.schema_spec", max=spec.MAX_QUANTITY)
+        why, fix = t.text("why.valid_refused"), t.text("fix.schema_spec", max=spec.MAX_QUANTITY)
     else:
-        why, fix = t("why.other"), t("fix.answer", what="the POST method", step="3")
-    got = t("got.because", answer=describe(response), why=why)
+        why, fix = (
+            t.text("why.other"),
+            t.text("fix.answer", what=t.text("part.post_method"), step="3"),
+        )
+    got = t.text("got.because", answer=describe(response), why=why)
     reason = gateway_reason(api.lab)
     if reason:
-        got += f"\n(gateway: {short(reason, 300)})"
+        got += "\n" + t.text("ui.gateway", reason=short(reason, 300))
     return got, fix
 
 
@@ -555,7 +491,8 @@ def _fail_answer(
 def _not_validated(api: _Orders, case: str, response: requests.Response) -> NoReturn:
     """An invalid order reached the function: which part of validation is missing."""
     __tracebackhide__ = True
-    criterion = t("criteria.invalid")
+    t = api.texts
+    criterion = t.text("criteria.invalid")
     method = api.method() or {}
     validator_id = method.get("requestValidatorId")
     validator = {}
@@ -565,23 +502,30 @@ def _not_validated(api: _Orders, case: str, response: requests.Response) -> NoRe
         )
     stale = _stale(api)
     if not validator_id:
-        why, fix = t("why.no_validator", method=spec.METHOD, path=spec.PATH), t("fix.validator")
+        why, fix = (
+            t.text("why.no_validator", method=spec.METHOD, path=spec.PATH),
+            t.text("fix.validator"),
+        )
     elif not validator.get("validateRequestBody"):
         why, fix = (
-            t("why.validator_no_body", validator=validator.get("name")),
-            t("fix.validator_body"),
+            t.text("why.validator_no_body", validator=validator.get("name")),
+            t.text("fix.validator_body"),
         )
     elif "application/json" not in (method.get("requestModels") or {}):
-        why, fix = t("why.no_model", method=spec.METHOD, path=spec.PATH), t("fix.model")
+        why, fix = t.text("why.no_model", method=spec.METHOD, path=spec.PATH), t.text("fix.model")
     elif stale is not None:
         why, fix = stale
     else:
-        why = t("why.model_allows", schema=json.dumps(api.model_schema()))
-        fix = t("fix.schema_spec", max=spec.MAX_QUANTITY)
+        why = t.text("why.model_allows", schema=json.dumps(api.model_schema()))
+        fix = t.text("fix.schema_spec", max=spec.MAX_QUANTITY)
     fail(
         criterion,
-        expected=t("expected.bad_body"),
-        got=t("got.orders", case=case, answer=describe(response)) + f"\nbecause {why}",
+        expected=t.text("expected.bad_body"),
+        got=t.text(
+            "got.because",
+            answer=t.text("got.orders", case=case, answer=describe(response)),
+            why=why,
+        ),
         hint=fix,
     )
 
@@ -600,21 +544,23 @@ def _rest(lab: Any) -> None:
 
 def _invalid_bodies(api: _Orders, key: str) -> None:
     __tracebackhide__ = True
+    t = api.texts
     for body, case in spec.INVALID:
-        answer = api.post(t("criteria.invalid"), body, key)
+        answer = api.post(t.text("criteria.invalid"), body, key)
         if answer.status_code == 400 and "Invalid request body" in answer.text:
             continue
         if answer.status_code < 300 or answer.status_code == 502:
-            _not_validated(api, case, answer)
-        _fail_answer(api, t("criteria.invalid"), t("expected.bad_body"), answer)
+            _not_validated(api, t.text(f"case.{case}"), answer)
+        _fail_answer(api, t.text("criteria.invalid"), t.text("expected.bad_body"), answer)
 
 
 def _raised(api: _Orders, key: str) -> None:
     __tracebackhide__ = True
-    criterion = t(
+    t = api.texts
+    criterion = t.text(
         "criteria.raised", raised=spec.RAISED["quantity"], too_many=spec.TOO_MANY["quantity"]
     )
-    expected = t(
+    expected = t.text(
         "expected.raised",
         raised=spec.RAISED["quantity"],
         too_many=spec.TOO_MANY["quantity"],
@@ -624,65 +570,82 @@ def _raised(api: _Orders, key: str) -> None:
     if answer.status_code == 400 and "Invalid request body" in answer.text:
         maximum = (api.model_schema().get("properties") or {}).get("quantity", {}).get("maximum")
         if maximum is not None and float(maximum) < spec.MAX_QUANTITY:
-            why = t("why.model_max", maximum=maximum, max=spec.MAX_QUANTITY)
-            fix = t("fix.raise_max", max=spec.MAX_QUANTITY)
+            why = t.text("why.model_max", maximum=maximum, max=spec.MAX_QUANTITY)
+            fix = t.text("fix.raise_max", max=spec.MAX_QUANTITY)
         else:
             why, fix = _stale(api) or (
-                t("why.valid_refused"),
-                t("fix.schema_spec", max=spec.MAX_QUANTITY),
+                t.text("why.valid_refused"),
+                t.text("fix.schema_spec", max=spec.MAX_QUANTITY),
             )
         fail(
             criterion,
             expected=expected,
-            got=t("got.orders", case=f"quantity {spec.RAISED['quantity']}", answer=describe(answer))
-            + f"\nbecause {why}",
+            got=t.text(
+                "got.because",
+                answer=t.text(
+                    "got.orders",
+                    case=t.text("case.quantity", quantity=spec.RAISED["quantity"]),
+                    answer=describe(answer),
+                ),
+                why=why,
+            ),
             hint=fix,
         )
     if answer.status_code != 201:
         _fail_answer(api, criterion, expected, answer)
     answer = api.post(criterion, spec.TOO_MANY, key)
     if answer.status_code != 400:
-        why = t("why.model_allows", schema=json.dumps(api.model_schema()))
+        why = t.text("why.model_allows", schema=json.dumps(api.model_schema()))
         fail(
             criterion,
             expected=expected,
-            got=t(
-                "got.orders", case=f"quantity {spec.TOO_MANY['quantity']}", answer=describe(answer)
-            )
-            + f"\nbecause {why}",
-            hint=t("fix.schema_spec", max=spec.MAX_QUANTITY),
+            got=t.text(
+                "got.because",
+                answer=t.text(
+                    "got.orders",
+                    case=t.text("case.quantity", quantity=spec.TOO_MANY["quantity"]),
+                    answer=describe(answer),
+                ),
+                why=why,
+            ),
+            hint=t.text("fix.schema_spec", max=spec.MAX_QUANTITY),
         )
 
 
 def _burst(api: _Orders, key: str) -> str:
     __tracebackhide__ = True
+    t = api.texts
     size = spec.BURST + 1
-    criterion = t("criteria.burst", size=size, burst=spec.BURST)
+    criterion = t.text("criteria.burst", size=size, burst=spec.BURST)
     _rest(api.lab)
     answers = [api.post(criterion, spec.VALID, key) for _ in range(size)]
     statuses = [a.status_code for a in answers]
     if statuses == [201] * spec.BURST + [429]:
         plan = (api.plans_of((api.key() or {}).get("id", "")) or [{}])[0]
-        return t("done.burst", size=size, burst=spec.BURST, plan=plan.get("name"))
+        return t.text("done.burst", size=size, burst=spec.BURST, plan=plan.get("name"))
     tally = ", ".join(str(s) for s in statuses)
     wrong = next((a for a in answers if a.status_code not in (201, 429)), None)
     if wrong is not None:
-        _fail_answer(api, criterion, t("expected.burst", burst=spec.BURST), wrong)
+        _fail_answer(api, criterion, t.text("expected.burst", burst=spec.BURST), wrong)
     problems = _config_problems(api)
     fail(
         criterion,
-        expected=t("expected.burst", burst=spec.BURST),
-        got=t("got.burst", size=size, tally=tally)
-        + (f"\nbecause {problems[0]}" if problems else ""),
-        hint=t("fix.plan_settings"),
+        expected=t.text("expected.burst", burst=spec.BURST),
+        got=t.text(
+            "got.because", answer=t.text("got.burst", size=size, tally=tally), why=problems[0]
+        )
+        if problems
+        else t.text("got.burst", size=size, tally=tally),
+        hint=t.text("fix.plan_settings"),
     )
 
 
 def _config_problems(api: _Orders) -> list[str]:
+    t = api.texts
     key = api.key() or {}
     out: list[str] = []
     if key.get("name") != spec.KEY_NAME:
-        out.append(f"the API key is named {key.get('name')!r}, the spec says {spec.KEY_NAME!r}")
+        out.append(t.text("why.key_name", name=key.get("name"), spec=spec.KEY_NAME))
     plans = api.plans_of(key.get("id", ""))
     plan = next(
         (
@@ -696,82 +659,88 @@ def _config_problems(api: _Orders) -> list[str]:
         None,
     )
     if plan is None:
-        return [*out, f"no usage plan with key {spec.KEY_NAME!r} names stage {spec.STAGE!r}"]
+        return [*out, t.text("why.no_plan", key=spec.KEY_NAME, stage=spec.STAGE)]
     throttle, quota = plan.get("throttle") or {}, plan.get("quota") or {}
     wanted = (
         ("name", plan.get("name"), spec.PLAN_NAME),
         ("rateLimit", float(throttle.get("rateLimit") or 0), spec.RATE),
         ("burstLimit", int(throttle.get("burstLimit") or 0), spec.BURST),
-        ("quota limit", int(quota.get("limit") or 0), spec.QUOTA),
-        ("quota period", quota.get("period"), spec.PERIOD),
+        ("quota.limit", int(quota.get("limit") or 0), spec.QUOTA),
+        ("quota.period", quota.get("period"), spec.PERIOD),
     )
     for what, got, want in wanted:
         if got != want:
-            out.append(f"plan {plan.get('name')!r} has {what} {got!r}, the spec says {want!r}")
+            out.append(
+                t.text("why.plan_value", plan=plan.get("name"), what=what, got=got, want=want)
+            )
     return out
 
 
 def check_lab07(lab: Any, template: Any, stack: str = spec.STACK) -> None:
     """Lab 07: the template deploys, and the ``orders`` API it makes behaves as the spec says."""
     __tracebackhide__ = True
-    report = Report(t("done.title"))
-    body, parsed = _template(template)
-    _written(parsed)
-    deployed = _Stack(lab, stack, parsed)
+    t = messages("lab07")
+    report = Report(t.text("done.title"))
+    body, parsed = _template(t, template)
+    _written(t, parsed)
+    deployed = _Stack(lab, stack, parsed, t)
     status = deployed.deploy(body)
     if status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
         _explain_failure(deployed, status)
-    if deployed.note:
-        print(f"– {deployed.note}")
-    report.ok(t("done.deployed", stack=stack, status=status))
+    if deployed.replaced:
+        print(t.text("done.rolled_back", status=deployed.replaced))
+    report.ok(t.text("done.deployed", stack=stack, status=status))
 
     api = _Orders(lab, deployed)
-    criterion = t("criteria.api", name=spec.API_NAME)
+    criterion = t.text("criteria.api", name=spec.API_NAME)
     described = api.apigw.get_rest_api(restApiId=api.api_id)
     types = (described.get("endpointConfiguration") or {}).get("types") or ["EDGE"]
     if described.get("name") != spec.API_NAME or types != ["REGIONAL"]:
         fail(
             criterion,
-            expected=f"name {spec.API_NAME!r}, endpoint type REGIONAL",
-            got=f"name {described.get('name')!r}, endpoint type {', '.join(types)}",
-            hint=t("fix.answer", what="the RestApi", step="1"),
+            expected=t.text("expected.api", name=spec.API_NAME),
+            got=t.text("got.api", name=described.get("name"), types=", ".join(types)),
+            hint=t.text("fix.answer", what=t.text("part.rest_api"), step="1"),
         )
     report.ok(criterion)
 
     _rest(lab)
-    criterion = t("criteria.no_key", path=spec.PATH)
+    criterion = t.text("criteria.no_key", path=spec.PATH)
     answer = api.post(criterion, spec.VALID, None)
     if answer.status_code < 300:
         method = api.method() or {}
         logical = (deployed.logical("AWS::ApiGateway::Method") or ["PostOrderMethod"])[0]
         if method.get("apiKeyRequired"):
-            why, fix = _stale(api) or (t("why.other"), t("fix.stale", next="DeploymentV2"))
+            why, fix = _stale(api) or (
+                t.text("why.other"),
+                t.text("fix.stale", next="DeploymentV2"),
+            )
         else:
-            why = t("why.no_key_required", method=spec.METHOD, path=spec.PATH)
-            fix = t("fix.key_required", method_id=logical)
+            why = t.text("why.no_key_required", method=spec.METHOD, path=spec.PATH)
+            fix = t.text("fix.key_required", method_id=logical)
         fail(
             criterion,
-            expected=t("expected.forbidden"),
-            got=t("got.because", answer=describe(answer), why=why),
+            expected=t.text("expected.forbidden"),
+            got=t.text("got.because", answer=describe(answer), why=why),
             hint=fix,
         )
     if answer.status_code != 403 or "Missing Authentication Token" in answer.text:
-        _fail_answer(api, criterion, t("expected.forbidden"), answer)
+        _fail_answer(api, criterion, t.text("expected.forbidden"), answer)
     report.ok(criterion)
 
-    criterion = t("criteria.valid", path=spec.PATH)
+    criterion = t.text("criteria.valid", path=spec.PATH)
     key = api.key()
     if key is None:
         fail(
             criterion,
-            expected=t("expected.resource", type="AWS::ApiGateway::ApiKey"),
-            got=t("got.missing", type="AWS::ApiGateway::ApiKey", steps="5"),
-            hint=t("fix.missing", step="5"),
+            expected=t.text("expected.resource", type="AWS::ApiGateway::ApiKey"),
+            got=t.text("got.missing", type="AWS::ApiGateway::ApiKey", steps="5"),
+            hint=t.text("fix.missing", step="5"),
         )
     value = str(key.get("value"))
     answer = api.post(criterion, spec.VALID, value)
     if answer.status_code != 201:
-        _fail_answer(api, criterion, t("expected.created"), answer)
+        _fail_answer(api, criterion, t.text("expected.created"), answer)
     try:
         order = answer.json()
     except ValueError:
@@ -781,30 +750,34 @@ def check_lab07(lab: Any, template: Any, stack: str = spec.STACK) -> None:
     ):
         fail(
             criterion,
-            expected=t("expected.created"),
+            expected=t.text("expected.created"),
             got=describe(answer),
-            hint=t("fix.function"),
+            hint=t.text("fix.function"),
         )
-    report.ok(f"{criterion}: {short(answer.text, 120)}")
+    report.ok(t.text("done.valid", criterion=criterion, answer=short(answer.text, 120)))
 
     _invalid_bodies(api, value)
-    report.ok(t("done.invalid", cases="; ".join(case for _, case in spec.INVALID)))
+    report.ok(
+        t.text("done.invalid", cases="; ".join(t.text(f"case.{case}") for _, case in spec.INVALID))
+    )
 
     _raised(api, value)
     report.ok(
-        t("criteria.raised", raised=spec.RAISED["quantity"], too_many=spec.TOO_MANY["quantity"])
+        t.text(
+            "criteria.raised", raised=spec.RAISED["quantity"], too_many=spec.TOO_MANY["quantity"]
+        )
     )
 
     if lab.target == "moto":
         report.ok(_burst(api, value))
     else:
-        print(t("done.aws_skipped", size=spec.BURST + 1))
+        print(t.text("done.aws_skipped", size=spec.BURST + 1))
 
     problems = _config_problems(api)
     if problems:
         fail(
-            t("criteria.config"),
-            expected=t(
+            t.text("criteria.config"),
+            expected=t.text(
                 "expected.config",
                 plan=spec.PLAN_NAME,
                 stage=spec.STAGE,
@@ -814,11 +787,11 @@ def check_lab07(lab: Any, template: Any, stack: str = spec.STACK) -> None:
                 period=spec.PERIOD.lower(),
                 key=spec.KEY_NAME,
             ),
-            got=t("why.plan_settings", what="; ".join(problems)),
-            hint=t("fix.plan_settings"),
+            got=t.text("why.plan_settings", what="; ".join(problems)),
+            hint=t.text("fix.plan_settings"),
         )
     report.ok(
-        t(
+        t.text(
             "done.config",
             plan=spec.PLAN_NAME,
             rate=f"{spec.RATE:g}",
