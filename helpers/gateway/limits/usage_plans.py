@@ -37,11 +37,9 @@ class Grant:
 
 
 def _backend(account_id: str, region: str) -> Any:
-    from moto.apigateway.models import apigateway_backends
+    from ..control_plane import apigateway_backend
 
-    from ..control_plane import backend
-
-    return backend(apigateway_backends, account_id, region)
+    return apigateway_backend(account_id, region)
 
 
 def any_plans(account_id: str, region: str) -> bool:
