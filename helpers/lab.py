@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 
-from . import cognito
+from . import cognito, dynamodb_ttl
 from .clock import LabClock, RealClock
 from .ids import IdSource
 from .tagging import cleanup as cleanup_by_tag
@@ -138,8 +138,6 @@ class Lab:
         install_tagging(self.session, self.scope)
 
     def _expire_ttl(self, now: float) -> None:
-        from . import dynamodb_ttl
-
         dynamodb_ttl.sweep(now, self.account_id)
 
     def _flush_stage_cache(self, api_id: str, stage: str) -> None:

@@ -100,9 +100,17 @@ def _unqualified_name(arn_or_name: str) -> str | None:
     return name
 
 
-def lambda_function(account_id: str, region: str, arn_or_name: str) -> Any | None:
-    from ..lambda_runtime.runtime import _lambda_backend
+#: the Lambda runtime's backend lookup, imported on first use (the runtime imports the
+#: gateway's modules)
+_runtime_backends: dict[str, Any] = {}
 
+
+def lambda_function(account_id: str, region: str, arn_or_name: str) -> Any | None:
+    _lambda_backend = _runtime_backends.get("lambda")
+    if _lambda_backend is None:
+        from ..lambda_runtime.runtime import _lambda_backend
+
+        _runtime_backends["lambda"] = _lambda_backend
     # the backend moto's own Lambda API uses (get_backend): with mock_aws(config={"lambda":
     # {"use_docker": False}}) functions live in the "simple" backend
     backend = _lambda_backend(account_id, region)
@@ -166,7 +174,9 @@ def health_check(account_id: str, health_check_id: str) -> Any | None:
 def health_checks(account_id: str) -> list[Any]:
     from moto.route53.models import route53_backends
 
-    return list(route53_backends[account_id]["aws"].health_checks.values())
+    # a plain dict read (see backend()): the lab clock asks at every move, and the traffic
+    # simulator moves it at every request
+    return list(backend(route53_backends, account_id, "aws").health_checks.values())
 
 
 def custom_domain(account_id: str, region: str, name: str) -> Any | None:

@@ -40,10 +40,11 @@ class Limits:
         for limit, bucket in zip(limits, buckets, strict=True):
             if not bucket.has_token(now):
                 # level(now): the buckets after this one were not looked at yet
-                return Admission(limit, tuple(zip(limits, [b.level(now) for b in buckets])))
+                left = [b.level(now) for b in buckets]
+                return Admission(limit, tuple(zip(limits, left, strict=True)))
         for bucket in buckets:
             bucket.take(now)
-        return Admission(None, tuple(zip(limits, [b.tokens for b in buckets])))
+        return Admission(None, tuple(zip(limits, [b.tokens for b in buckets], strict=True)))
 
     def clear(self) -> None:
         with self.lock:

@@ -51,13 +51,6 @@ def _limits(ctx: InvocationContext) -> list[Limit]:
     return [x for x in found if x is not None]
 
 
-def _account_sized(limits: list[Limit]) -> bool:
-    for x in limits:
-        if x.rate < layers.ACCOUNT_RATE or x.burst < layers.ACCOUNT_BURST:
-            return False
-    return True
-
-
 def _throttled(ctx: InvocationContext, reason: str) -> GatewayError:
     if ctx.api_type == "REST":
         return Throttled(reason=reason)
@@ -95,7 +88,9 @@ def step(ctx: InvocationContext) -> None:
         tokens = {x.level: round(left, 3) for x, left in verdict.tokens_left}
         ctx.trace.add("throttle", f"{x.level} bucket empty", tokens=tokens)
         raise _throttled(ctx, f"{x.label}: no token left (rate {x.rate:g}/s, burst {x.burst})")
-    if grant is None and _account_sized(limits):
+    if grant is None and all(
+        x.rate >= layers.ACCOUNT_RATE and x.burst >= layers.ACCOUNT_BURST for x in limits
+    ):
         return  # only the default account-sized limits: nothing worth a trace line
     tokens = {x.level: round(left, 3) for x, left in verdict.tokens_left}
     if quota_left is None:
