@@ -79,3 +79,27 @@ def test_the_course_managed_policies_are_those_of_the_whole_document() -> None:
     found = managed_policy_data(aws_managed_policies_data, names)
     assert found == expected
     assert list(found) == list(expected)
+
+
+def test_moto_validates_openapi_imports_with_the_real_validator() -> None:
+    """openapi_spec_validator is imported on first use (helpers.lazy_imports): a document
+    it refuses is still refused, with its message, and its exception is moto's."""
+    import json
+    import sys
+
+    import boto3
+    from botocore.exceptions import ClientError
+    from moto import mock_aws
+
+    import helpers  # noqa: F401  (puts the stand-ins in place, if nothing loaded it yet)
+
+    broken = {"openapi": "3.0.1", "info": {"title": "x", "description": "d"}, "paths": {}}
+    with mock_aws():
+        client = boto3.client("apigateway", region_name="us-east-1")
+        with pytest.raises(ClientError, match="'version' is a required property"):
+            client.import_rest_api(body=json.dumps(broken), failOnWarnings=True)
+    import moto.apigateway.models
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    assert not getattr(sys.modules["openapi_spec_validator"], "__apigw_lab_stand_in__", False)
+    assert moto.apigateway.models.OpenAPIValidationError is OpenAPIValidationError
