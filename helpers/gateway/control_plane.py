@@ -134,6 +134,35 @@ def lambda_policy_statements(fn: Any) -> list[dict[str, Any]]:
     return list(getattr(policy, "statements", None) or [])
 
 
+def service_set_up(service: str, account_id: str, region: str) -> bool:
+    """Whether moto has set up ``service`` (botocore's name, e.g. ``cognito-idp``) for the
+    account in ``region`` or globally (a request reached it, or moto itself used it): a
+    service not set up holds nothing. True when moto's backends cannot be told apart."""
+    import sys
+
+    from moto.backends import ALT_SERVICE_NAMES
+
+    safe = service.replace("-", "")
+    module = "moto." + ALT_SERVICE_NAMES.get(safe, safe)
+    if module not in sys.modules:
+        return False  # moto never even imported it
+    from moto.backends import get_backend
+
+    # Lambda keeps functions in one of two backends (see lambda_function)
+    names = ["lambda", "lambda-simple"] if service == "lambda" else [service]
+    for name in names:
+        try:
+            backends = get_backend(name)  # type: ignore[call-overload]
+        except (ImportError, AttributeError, KeyError):
+            return True
+        account = dict.get(backends, account_id)
+        if account is not None and any(
+            dict.get(account, key) is not None for key in (region, "global", "aws")
+        ):
+            return True
+    return False
+
+
 def route53_zones(account_id: str) -> list[Any]:
     """Route 53's public hosted zones (private zones answer only inside their VPCs)."""
     from moto.route53.models import route53_backends
@@ -174,9 +203,11 @@ def health_check(account_id: str, health_check_id: str) -> Any | None:
 def health_checks(account_id: str) -> list[Any]:
     from moto.route53.models import route53_backends
 
-    # a plain dict read (see backend()): the lab clock asks at every move, and the traffic
-    # simulator moves it at every request
-    return list(backend(route53_backends, account_id, "aws").health_checks.values())
+    # plain dict reads (see backend()), and no backend made when Route 53 was never used:
+    # the lab clock asks at every move, and the traffic simulator moves it at every request
+    account = dict.get(route53_backends, account_id)
+    found = dict.get(account, "aws") if account is not None else None
+    return list(found.health_checks.values()) if found is not None else []
 
 
 def custom_domain(account_id: str, region: str, name: str) -> Any | None:
