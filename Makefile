@@ -9,17 +9,23 @@ STAMP   = $(VENV)/.installed-$(shell cksum requirements.txt pyproject.toml | cks
 
 # requirements.txt pins every package, so nothing is left to resolve (--no-deps). uv (a wheel
 # from PyPI) downloads them in parallel: about 25 s instead of pip's 5 minutes here; if uv
-# cannot be had or fails, pip installs them as before.
+# cannot be had or fails, pip installs them as before. Both write the packages' bytecode
+# (.pyc) at install time (uv: --compile-bytecode; pip does by default), and the helpers'
+# bytecode is written here too: where PYTHONDONTWRITEBYTECODE is set (as on this project's
+# machines) Python would otherwise compile moto, boto3, IPython, ... from source in every
+# kernel and test worker, about 5 s of CPU each.
 UV_VERSION = 0.13.8
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "apigw-lab needs Python 3.11 or newer"'
 	$(PYTHON) -m venv $(VENV)
 	( $(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) && \
-	  $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -r requirements.txt ) || \
+	  $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python --no-deps \
+	    -r requirements.txt ) || \
 	  $(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e . || \
 	  $(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m compileall -q -j 0 helpers > /dev/null
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -28,7 +28,9 @@ import datetime as _dt
 import time
 from collections.abc import Callable
 
-import time_machine
+from .lazy_imports import import_time_machine
+
+time_machine = import_time_machine()
 
 TimeLike = str | float | int | _dt.datetime | None
 

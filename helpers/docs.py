@@ -117,6 +117,12 @@ _DEVELOPER_GUIDE_PAGES = {
     "http-api-throttling": "Throttling requests to your HTTP API",
     "api-gateway-caching": "Enabling API caching to enhance responsiveness",
     "api-gateway-metrics-and-dimensions": "Amazon API Gateway dimensions and metrics",
+    "http-api-metrics": "Monitor CloudWatch metrics for HTTP APIs in API Gateway",
+    "apigateway-websocket-api-logging": "Monitor WebSocket API execution with CloudWatch metrics",
+    "set-up-logging": "Set up CloudWatch logging for REST APIs in API Gateway",
+    "http-api-logging": "Configure logging for HTTP APIs in API Gateway",
+    "apigateway-xray": "Trace user requests to REST APIs using X-Ray in API Gateway",
+    "cloudtrail": "Logging Amazon API Gateway API calls using AWS CloudTrail",
     "apigateway-websocket-api-overview": "About WebSocket APIs in API Gateway",
     "websocket-api-develop-routes": "Working with routes for WebSocket APIs",
     "apigateway-websocket-api-selection-expressions": (
@@ -200,6 +206,15 @@ _OTHER_PAGES = {
     "pricing": (
         "Amazon API Gateway pricing",
         "https://aws.amazon.com/api-gateway/pricing/",
+    ),
+    "cloudwatch:alarms": (
+        "Using Amazon CloudWatch alarms",
+        "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html",
+    ),
+    "logs:json-filter-patterns": (
+        "Using filter patterns to match terms in JSON log events",
+        "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/"
+        "matching-terms-json-log-events.html",
     ),
     "kc:api-gateway-504-errors": (
         "How do I troubleshoot HTTP 504 errors from my API Gateway REST API? (AWS re:Post "

@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 
-from . import cognito
+from . import cognito, dynamodb_ttl, service_data
 from .clock import LabClock, RealClock
 from .ids import IdSource
 from .tagging import cleanup as cleanup_by_tag
@@ -123,6 +123,7 @@ class Lab:
         transport.install(self._answer_in_process, self.gateway.custom_domains.claims)
         boto3.setup_default_session(region_name=self.region)
         self.session = boto3.DEFAULT_SESSION
+        service_data.share_loader(self.session)  # botocore's data parsed once per process
         install_tagging(self.session, self.scope)
 
     def _start_aws(self) -> None:
@@ -138,8 +139,6 @@ class Lab:
         install_tagging(self.session, self.scope)
 
     def _expire_ttl(self, now: float) -> None:
-        from . import dynamodb_ttl
-
         dynamodb_ttl.sweep(now, self.account_id)
 
     def _flush_stage_cache(self, api_id: str, stage: str) -> None:

@@ -146,6 +146,25 @@ def cleanup(
     return deleted + _cleanup_region(session, value, region=region, keep=keep)
 
 
+def holds_nothing(service: str, region: str) -> bool:
+    """On the moto target: whether moto never set up ``service`` (botocore's name) in
+    ``region`` of the lab's account, nor as a global service, so it holds nothing. Always
+    false on a real account. (CloudFormation counts as set up only once its module is
+    loaded: moto's CloudFormation takes a second to import.)"""
+    import sys
+
+    from . import lab
+
+    current = lab._current
+    if current is None or current.target != "moto":
+        return False
+    from .gateway import control_plane
+
+    if service == "cloudformation" and "moto.cloudformation.models" not in sys.modules:
+        return True
+    return not control_plane.service_set_up(service, current.account_id, region)
+
+
 def _ignore_missing(exc: ClientError) -> None:
     if exc.response["Error"]["Code"] not in (
         "NotFoundException",
@@ -160,14 +179,18 @@ def _ignore_missing(exc: ClientError) -> None:
 def _cleanup_domains(session: boto3.session.Session, value: str, region: str) -> list[str]:
     """Custom domain names (their mappings go with them), then their certificates."""
     deleted: list[str] = []
-    v2 = session.client("apigatewayv2", region_name=region)
-    for domain in v2.get_domain_names().get("Items", []):
-        if _tagged(domain.get("Tags"), value):
-            try:
-                v2.delete_domain_name(DomainName=domain["DomainName"])
-                deleted.append(f"domain name {domain['DomainName']} ({region})")
-            except ClientError as exc:
-                _ignore_missing(exc)
+    # both APIs' domain names are listed by apigatewayv2 (see gateway.moto_domains)
+    if not (holds_nothing("apigateway", region) and holds_nothing("apigatewayv2", region)):
+        v2 = session.client("apigatewayv2", region_name=region)
+        for domain in v2.get_domain_names().get("Items", []):
+            if _tagged(domain.get("Tags"), value):
+                try:
+                    v2.delete_domain_name(DomainName=domain["DomainName"])
+                    deleted.append(f"domain name {domain['DomainName']} ({region})")
+                except ClientError as exc:
+                    _ignore_missing(exc)
+    if holds_nothing("acm", region):
+        return deleted
     acm = session.client("acm", region_name=region)
     for page in acm.get_paginator("list_certificates").paginate():
         for cert in page.get("CertificateSummaryList", []):
@@ -189,6 +212,8 @@ def _cleanup_route53(session: boto3.session.Session, value: str) -> list[str]:
     """Tagged hosted zones (their records first: AWS refuses to delete a zone that has
     more than its SOA and NS records) and health checks."""
     deleted: list[str] = []
+    if holds_nothing("route53", "aws"):
+        return deleted
     r53 = session.client("route53")
     for page in r53.get_paginator("list_hosted_zones").paginate():
         for zone in page["HostedZones"]:
@@ -253,162 +278,174 @@ def _cleanup_region(
             ):
                 raise
 
+    def present(service: str) -> bool:
+        """Whether ``service`` may hold something here. On the moto target, a service moto
+        never set up in this Region (no request reached it) holds nothing, and is skipped:
+        its first client would cost a model load and moto's first dispatch (0.5 s a clean-up
+        in all). On a real account every service is listed."""
+        return not holds_nothing(service, region)
+
     # stacks first: deleting a stack deletes what it made (its resources carry its tags).
     # On moto, only once a template was used (moto's CloudFormation takes a second to load)
-    import sys
+    if present("cloudformation"):
+        cloudformation = session.client("cloudformation", region_name=region)
+        for page in cloudformation.get_paginator("describe_stacks").paginate():
+            for stack in page["Stacks"]:
+                if _tagged(stack.get("Tags"), value) and stack["StackStatus"] != "DELETE_COMPLETE":
+                    attempt(
+                        f"stack {stack['StackName']}",
+                        lambda s=stack: cloudformation.delete_stack(StackName=s["StackId"]),
+                    )
 
-    from .lab import _current
-
-    on_moto = _current is not None and _current.target == "moto"
-    used = not on_moto or "moto.cloudformation.models" in sys.modules
-    cloudformation = session.client("cloudformation", region_name=region)
-    pages = cloudformation.get_paginator("describe_stacks").paginate() if used else []
-    for page in pages:
-        for stack in page["Stacks"]:
-            if _tagged(stack.get("Tags"), value) and stack["StackStatus"] != "DELETE_COMPLETE":
+    if present("apigateway"):
+        apigw = session.client("apigateway", region_name=region)
+        # usage plans first: AWS refuses to delete a plan that still names API stages ("Cannot
+        # delete Usage Plan ... because there are API Stages associated with it")
+        for plan in apigw.get_usage_plans(limit=500).get("items", []):
+            if _tagged(plan.get("tags"), value) and selected(f"usage plan {plan['id']}"):
+                stages = [f"{s['apiId']}:{s['stage']}" for s in plan.get("apiStages", [])]
+                if stages:
+                    apigw.update_usage_plan(
+                        usagePlanId=plan["id"],
+                        patchOperations=[
+                            {"op": "remove", "path": "/apiStages", "value": s} for s in stages
+                        ],
+                    )
                 attempt(
-                    f"stack {stack['StackName']}",
-                    lambda s=stack: cloudformation.delete_stack(StackName=s["StackId"]),
+                    f"usage plan {plan['id']}",
+                    lambda p=plan: apigw.delete_usage_plan(usagePlanId=p["id"]),
+                )
+        for api in apigw.get_rest_apis(limit=500).get("items", []):
+            if _tagged(api.get("tags"), value):
+                attempt(f"rest api {api['id']}", lambda a=api: apigw.delete_rest_api(restApiId=a["id"]))
+        for key in apigw.get_api_keys(limit=500).get("items", []):
+            if _tagged(key.get("tags"), value):
+                attempt(f"api key {key['id']}", lambda k=key: apigw.delete_api_key(apiKey=k["id"]))
+
+    if present("apigatewayv2"):
+        v2 = session.client("apigatewayv2", region_name=region)
+        for api in v2.get_apis().get("Items", []):
+            if _tagged(api.get("Tags"), value):
+                attempt(f"api {api['ApiId']}", lambda a=api: v2.delete_api(ApiId=a["ApiId"]))
+
+    if present("cognito-idp"):
+        cognito = session.client("cognito-idp", region_name=region)
+        for page in cognito.get_paginator("list_user_pools").paginate(MaxResults=60):
+            for listed in page.get("UserPools", []):
+                pool = cognito.describe_user_pool(UserPoolId=listed["Id"])["UserPool"]
+                if not _tagged(pool.get("UserPoolTags"), value) or not selected(
+                    f"user pool {pool['Name']} ({pool['Id']})"
+                ):
+                    continue
+                if pool.get("Domain"):  # AWS refuses to delete a pool that still has a domain
+                    cognito.delete_user_pool_domain(Domain=pool["Domain"], UserPoolId=pool["Id"])
+                attempt(
+                    f"user pool {pool['Name']} ({pool['Id']})",
+                    lambda p=pool: cognito.delete_user_pool(UserPoolId=p["Id"]),
                 )
 
-    apigw = session.client("apigateway", region_name=region)
-    # usage plans first: AWS refuses to delete a plan that still names API stages ("Cannot
-    # delete Usage Plan ... because there are API Stages associated with it")
-    for plan in apigw.get_usage_plans(limit=500).get("items", []):
-        if _tagged(plan.get("tags"), value) and selected(f"usage plan {plan['id']}"):
-            stages = [f"{s['apiId']}:{s['stage']}" for s in plan.get("apiStages", [])]
-            if stages:
-                apigw.update_usage_plan(
-                    usagePlanId=plan["id"],
-                    patchOperations=[
-                        {"op": "remove", "path": "/apiStages", "value": s} for s in stages
-                    ],
-                )
-            attempt(
-                f"usage plan {plan['id']}",
-                lambda p=plan: apigw.delete_usage_plan(usagePlanId=p["id"]),
-            )
-    for api in apigw.get_rest_apis(limit=500).get("items", []):
-        if _tagged(api.get("tags"), value):
-            attempt(f"rest api {api['id']}", lambda a=api: apigw.delete_rest_api(restApiId=a["id"]))
-    for key in apigw.get_api_keys(limit=500).get("items", []):
-        if _tagged(key.get("tags"), value):
-            attempt(f"api key {key['id']}", lambda k=key: apigw.delete_api_key(apiKey=k["id"]))
-
-    v2 = session.client("apigatewayv2", region_name=region)
-    for api in v2.get_apis().get("Items", []):
-        if _tagged(api.get("Tags"), value):
-            attempt(f"api {api['ApiId']}", lambda a=api: v2.delete_api(ApiId=a["ApiId"]))
-
-    cognito = session.client("cognito-idp", region_name=region)
-    for page in cognito.get_paginator("list_user_pools").paginate(MaxResults=60):
-        for listed in page.get("UserPools", []):
-            pool = cognito.describe_user_pool(UserPoolId=listed["Id"])["UserPool"]
-            if not _tagged(pool.get("UserPoolTags"), value) or not selected(
-                f"user pool {pool['Name']} ({pool['Id']})"
-            ):
-                continue
-            if pool.get("Domain"):  # AWS refuses to delete a pool that still has a domain
-                cognito.delete_user_pool_domain(Domain=pool["Domain"], UserPoolId=pool["Id"])
-            attempt(
-                f"user pool {pool['Name']} ({pool['Id']})",
-                lambda p=pool: cognito.delete_user_pool(UserPoolId=p["Id"]),
-            )
-
-    lam = session.client("lambda", region_name=region)
     #: the log groups Lambda made for the functions deleted here (untagged, as on AWS)
     function_groups: set[str] = set()
-    for page in lam.get_paginator("list_functions").paginate():
-        for fn in page["Functions"]:
-            tags = lam.list_tags(Resource=fn["FunctionArn"]).get("Tags")
-            if _tagged(tags, value) and selected(f"function {fn['FunctionName']}"):
-                attempt(
-                    f"function {fn['FunctionName']}",
-                    lambda f=fn: lam.delete_function(FunctionName=f["FunctionName"]),
+    if present("lambda"):
+        lam = session.client("lambda", region_name=region)
+        for page in lam.get_paginator("list_functions").paginate():
+            for fn in page["Functions"]:
+                tags = lam.list_tags(Resource=fn["FunctionArn"]).get("Tags")
+                if _tagged(tags, value) and selected(f"function {fn['FunctionName']}"):
+                    attempt(
+                        f"function {fn['FunctionName']}",
+                        lambda f=fn: lam.delete_function(FunctionName=f["FunctionName"]),
+                    )
+                    function_groups.add(f"/aws/lambda/{fn['FunctionName']}")
+
+    if present("logs"):
+        logs = session.client("logs", region_name=region)
+        for page in logs.get_paginator("describe_log_groups").paginate():
+            for group in page["logGroups"]:
+                name = group["logGroupName"]
+                tags = logs.list_tags_for_resource(resourceArn=group["arn"].removesuffix(":*")).get(
+                    "tags"
                 )
-                function_groups.add(f"/aws/lambda/{fn['FunctionName']}")
+                if name in function_groups or _tagged(tags, value):
+                    attempt(f"log group {name}", lambda n=name: logs.delete_log_group(logGroupName=n))
 
-    logs = session.client("logs", region_name=region)
-    for page in logs.get_paginator("describe_log_groups").paginate():
-        for group in page["logGroups"]:
-            name = group["logGroupName"]
-            tags = logs.list_tags_for_resource(resourceArn=group["arn"].removesuffix(":*")).get(
-                "tags"
-            )
-            if name in function_groups or _tagged(tags, value):
-                attempt(f"log group {name}", lambda n=name: logs.delete_log_group(logGroupName=n))
+    if present("dynamodb"):
+        ddb = session.client("dynamodb", region_name=region)
+        for name in ddb.list_tables().get("TableNames", []):
+            arn = ddb.describe_table(TableName=name)["Table"]["TableArn"]
+            if _tagged(ddb.list_tags_of_resource(ResourceArn=arn).get("Tags"), value):
+                attempt(f"table {name}", lambda n=name: ddb.delete_table(TableName=n))
 
-    ddb = session.client("dynamodb", region_name=region)
-    for name in ddb.list_tables().get("TableNames", []):
-        arn = ddb.describe_table(TableName=name)["Table"]["TableArn"]
-        if _tagged(ddb.list_tags_of_resource(ResourceArn=arn).get("Tags"), value):
-            attempt(f"table {name}", lambda n=name: ddb.delete_table(TableName=n))
+    if present("sqs"):
+        sqs = session.client("sqs", region_name=region)
+        for page in sqs.get_paginator("list_queues").paginate():
+            for url in page.get("QueueUrls", []):
+                if _tagged(sqs.list_queue_tags(QueueUrl=url).get("Tags"), value):
+                    attempt(
+                        f"queue {url.rsplit('/', 1)[-1]}", lambda u=url: sqs.delete_queue(QueueUrl=u)
+                    )
 
-    sqs = session.client("sqs", region_name=region)
-    for page in sqs.get_paginator("list_queues").paginate():
-        for url in page.get("QueueUrls", []):
-            if _tagged(sqs.list_queue_tags(QueueUrl=url).get("Tags"), value):
-                attempt(
-                    f"queue {url.rsplit('/', 1)[-1]}", lambda u=url: sqs.delete_queue(QueueUrl=u)
-                )
+    if present("stepfunctions"):
+        sfn = session.client("stepfunctions", region_name=region)
+        for page in sfn.get_paginator("list_state_machines").paginate():
+            for machine in page["stateMachines"]:
+                arn = machine["stateMachineArn"]
+                if _tagged(sfn.list_tags_for_resource(resourceArn=arn).get("tags"), value):
+                    attempt(
+                        f"state machine {machine['name']}",
+                        lambda a=arn: sfn.delete_state_machine(stateMachineArn=a),
+                    )
 
-    sfn = session.client("stepfunctions", region_name=region)
-    for page in sfn.get_paginator("list_state_machines").paginate():
-        for machine in page["stateMachines"]:
-            arn = machine["stateMachineArn"]
-            if _tagged(sfn.list_tags_for_resource(resourceArn=arn).get("tags"), value):
-                attempt(
-                    f"state machine {machine['name']}",
-                    lambda a=arn: sfn.delete_state_machine(stateMachineArn=a),
-                )
+    if present("cloudwatch"):
+        cloudwatch = session.client("cloudwatch", region_name=region)
+        for page in cloudwatch.get_paginator("describe_alarms").paginate():
+            for alarm in page.get("MetricAlarms", []):
+                arn, name = alarm["AlarmArn"], alarm["AlarmName"]
+                if _tagged(cloudwatch.list_tags_for_resource(ResourceARN=arn).get("Tags"), value):
+                    attempt(f"alarm {name}", lambda n=name: cloudwatch.delete_alarms(AlarmNames=[n]))
 
-    cloudwatch = session.client("cloudwatch", region_name=region)
-    for page in cloudwatch.get_paginator("describe_alarms").paginate():
-        for alarm in page.get("MetricAlarms", []):
-            arn, name = alarm["AlarmArn"], alarm["AlarmName"]
-            if _tagged(cloudwatch.list_tags_for_resource(ResourceARN=arn).get("Tags"), value):
-                attempt(f"alarm {name}", lambda n=name: cloudwatch.delete_alarms(AlarmNames=[n]))
+    if present("sns"):
+        sns = session.client("sns", region_name=region)
+        for page in sns.get_paginator("list_topics").paginate():
+            for topic in page.get("Topics", []):
+                arn = topic["TopicArn"]
+                if _tagged(sns.list_tags_for_resource(ResourceArn=arn).get("Tags"), value):
+                    attempt(
+                        f"topic {arn.rsplit(':', 1)[-1]}", lambda a=arn: sns.delete_topic(TopicArn=a)
+                    )
 
-    sns = session.client("sns", region_name=region)
-    for page in sns.get_paginator("list_topics").paginate():
-        for topic in page.get("Topics", []):
-            arn = topic["TopicArn"]
-            if _tagged(sns.list_tags_for_resource(ResourceArn=arn).get("Tags"), value):
-                attempt(
-                    f"topic {arn.rsplit(':', 1)[-1]}", lambda a=arn: sns.delete_topic(TopicArn=a)
-                )
-
-    iam = session.client("iam")
-    for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
-        for pol in page["Policies"]:
-            arn = pol["Arn"]
-            if not _tagged(iam.list_policy_tags(PolicyArn=arn).get("Tags"), value) or not selected(
-                f"policy {pol['PolicyName']}"
-            ):
-                continue
-            entities = iam.list_entities_for_policy(PolicyArn=arn)
-            for role in entities.get("PolicyRoles", []):
-                iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=arn)
-            for user in entities.get("PolicyUsers", []):
-                iam.detach_user_policy(UserName=user["UserName"], PolicyArn=arn)
-            for group in entities.get("PolicyGroups", []):
-                iam.detach_group_policy(GroupName=group["GroupName"], PolicyArn=arn)
-            for version in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
-                if not version["IsDefaultVersion"]:
-                    iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
-            attempt(f"policy {pol['PolicyName']}", lambda a=arn: iam.delete_policy(PolicyArn=a))
-    for page in iam.get_paginator("list_roles").paginate():
-        for role in page["Roles"]:
-            name = role["RoleName"]
-            if not _tagged(iam.list_role_tags(RoleName=name).get("Tags"), value) or not selected(
-                f"role {name}"
-            ):
-                continue
-            for pol in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
-                iam.detach_role_policy(RoleName=name, PolicyArn=pol["PolicyArn"])
-            for pol in iam.list_role_policies(RoleName=name)["PolicyNames"]:
-                iam.delete_role_policy(RoleName=name, PolicyName=pol)
-            attempt(f"role {name}", lambda n=name: iam.delete_role(RoleName=n))
+    if present("iam"):
+        iam = session.client("iam")
+        for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
+            for pol in page["Policies"]:
+                arn = pol["Arn"]
+                if not _tagged(iam.list_policy_tags(PolicyArn=arn).get("Tags"), value) or not selected(
+                    f"policy {pol['PolicyName']}"
+                ):
+                    continue
+                entities = iam.list_entities_for_policy(PolicyArn=arn)
+                for role in entities.get("PolicyRoles", []):
+                    iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=arn)
+                for user in entities.get("PolicyUsers", []):
+                    iam.detach_user_policy(UserName=user["UserName"], PolicyArn=arn)
+                for group in entities.get("PolicyGroups", []):
+                    iam.detach_group_policy(GroupName=group["GroupName"], PolicyArn=arn)
+                for version in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+                    if not version["IsDefaultVersion"]:
+                        iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
+                attempt(f"policy {pol['PolicyName']}", lambda a=arn: iam.delete_policy(PolicyArn=a))
+        for page in iam.get_paginator("list_roles").paginate():
+            for role in page["Roles"]:
+                name = role["RoleName"]
+                if not _tagged(iam.list_role_tags(RoleName=name).get("Tags"), value) or not selected(
+                    f"role {name}"
+                ):
+                    continue
+                for pol in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+                    iam.detach_role_policy(RoleName=name, PolicyArn=pol["PolicyArn"])
+                for pol in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+                    iam.delete_role_policy(RoleName=name, PolicyName=pol)
+                attempt(f"role {name}", lambda n=name: iam.delete_role(RoleName=n))
     return deleted
 
 

@@ -212,14 +212,27 @@ def window(clients: Sequence[Client], begin: float, end: float) -> list[Client]:
     return out
 
 
-def _why(trace: Any, status: int) -> str:
+def _read(trace: Any, status: int) -> tuple[str, dict[str, float] | None, str, bool, str]:
+    """(why, tokens, deployment, canary?, region) of one request, in one pass over its
+    trace: why it ended as it did ("ok", "cache hit", "throttled: stage", "over quota",
+    ...), the tokens left in each bucket at its first throttle line, and what answered it
+    (deployment, whether the canary, the Region a custom domain's DNS picked)."""
     why = "ok" if status < 400 else f"status {status}"
+    tokens = None
+    throttled = False
+    deployment, canary, region = "", False, ""
     for entry in trace.entries:
-        if entry.step == "cache" and entry.decision.startswith("hit"):
-            why = "cache hit"
-        elif entry.step == "throttle" and entry.decision.endswith("bucket empty"):
-            why = "throttled: " + entry.decision[: -len(" bucket empty")]
-        elif entry.step == "gateway-response":
+        step = entry.step
+        if step == "throttle":
+            if not throttled:
+                tokens = entry.details.get("tokens")
+                throttled = True
+            if entry.decision.endswith("bucket empty"):
+                why = "throttled: " + entry.decision[: -len(" bucket empty")]
+        elif step == "cache":
+            if entry.decision.startswith("hit"):
+                why = "cache hit"
+        elif step == "gateway-response":
             kind = entry.decision
             if kind == "QUOTA_EXCEEDED":
                 why = "over quota"
@@ -227,27 +240,14 @@ def _why(trace: Any, status: int) -> str:
                 why = "forbidden (API key)"
             elif kind != "THROTTLED":
                 why = kind.lower()
-    return why
-
-
-def _release(trace: Any) -> tuple[str, bool, str]:
-    """(deployment, canary?, region) from a trace: what answered the request."""
-    deployment, canary, region = "", False, ""
-    for entry in trace.entries:
-        if entry.step in ("method-request", "stage"):
+        elif step in ("method-request", "stage"):
             deployment = str(entry.details.get("deployment") or deployment)
-        elif entry.step == "canary" and entry.decision.startswith("canary"):
-            deployment, canary = entry.decision.split()[2], True
-        elif entry.step == "custom-domain":
+        elif step == "canary":
+            if entry.decision.startswith("canary"):
+                deployment, canary = entry.decision.split()[2], True
+        elif step == "custom-domain":
             region = str(entry.details.get("region") or region)
-    return deployment, canary, region
-
-
-def _tokens(trace: Any) -> dict[str, float] | None:
-    for entry in trace.entries:
-        if entry.step == "throttle":
-            return entry.details.get("tokens")
-    return None
+    return why, tokens, deployment, canary, region
 
 
 def _schedule(clients: Sequence[Client], seconds: float) -> Iterable[tuple[float, int]]:
@@ -309,14 +309,14 @@ def simulate(
             append(Outcome(t, clients[i].name, 0, "name does not resolve", request_bytes=len(body)))
             continue
         trace = traces.last()
-        deployment, canary, region = _release(trace)
+        why, tokens, deployment, canary, region = _read(trace, response.status)
         append(
             Outcome(
                 t,
                 clients[i].name,
                 response.status,
-                _why(trace, response.status),
-                _tokens(trace),
+                why,
+                tokens,
                 deployment=deployment,
                 canary=canary,
                 region=region or default_region,

@@ -11,6 +11,9 @@ What goes in, found by pattern so new notebooks and labs appear without editing 
 - the Japanese edition, when it exists: ``notebooks/ja/[0-9]*.ipynb``,
   ``labs/exercises/ja/*.ipynb`` and ``labs/solutions/ja/*.ipynb``, built as a second site
   under ``ja/`` with a link from every page to the same page in the other language;
+- a markdown page beside an edition's notebooks (``notebooks/ja/glossary.md``), which a lesson
+  links to: a page of that edition, its links to notebooks and labs made links to their pages
+  (a notebook only the other edition has: that edition's page);
 - ``site/landing.md`` (and ``site/landing.ja.md``): the landing page's text; the course map
   is made from the notebooks' titles and the README's course table (README.ja.md for the
   Japanese edition, when it exists).
@@ -65,6 +68,10 @@ class Edition:
 
     def exists(self) -> bool:
         return bool(self.sources()["course"])
+
+    def pages(self) -> list[Path]:
+        """Markdown pages beside the notebooks (the Japanese glossary)."""
+        return sorted((ROOT / self.notebooks).parent.glob("*.md"))
 
 
 EDITIONS = [
@@ -191,6 +198,42 @@ def course_map(edition: Edition, staged: dict[str, list[tuple[str, Path]]]) -> s
     return "\n".join(lines)
 
 
+FOLDERS = {"course": "notebooks", "labs": "labs", "solutions": "solutions"}
+LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
+
+
+def page_of(path: Path) -> tuple[Edition, str] | None:
+    """The edition and docname a notebook or lab is published as, if any."""
+    for edition in EDITIONS:
+        for part, sources in edition.sources().items():
+            if path in sources:
+                return edition, f"{FOLDERS[part]}/{path.stem}"
+    return None
+
+
+def relink(text: str, source: Path, docname: str, edition: Edition) -> str:
+    """A markdown page's relative links to notebooks and labs, as links between site pages: a
+    page of this edition by its document name, one of the other edition by its URL."""
+    here = Path(docname).parent
+
+    def link(match: re.Match[str]) -> str:
+        title, target = match.groups()
+        path, _, fragment = target.partition("#")
+        if "://" in path or not path.endswith(".ipynb"):
+            return match.group(0)
+        found = page_of((source.parent / path).resolve())
+        if found is None:
+            return match.group(0)
+        owner, name = found
+        anchor = f"#{fragment}" if fragment else ""
+        if owner is edition:
+            return f"[{title}]({os.path.relpath(name, here)}.ipynb{anchor})"
+        url = os.path.relpath(f"{owner.prefix}{name}.html", f"{edition.prefix}{here}")
+        return f'<a href="{url}{anchor}">{title}</a>'
+
+    return LINK.sub(link, text)
+
+
 def landing_page(edition: Edition, staged: dict[str, list[tuple[str, Path]]]) -> str:
     w = edition.words
     text = (
@@ -203,6 +246,10 @@ def landing_page(edition: Edition, staged: dict[str, list[tuple[str, Path]]]) ->
             parts += ["```{toctree}", ":hidden:", f":caption: {w[part]}", ""]
             parts += [docname for docname, _ in entries]
             parts += ["```", ""]
+    if edition.pages():
+        parts += ["```{toctree}", ":hidden:", ""]
+        parts += [f"notebooks/{page.stem}" for page in edition.pages()]
+        parts += ["```", ""]
     return "\n".join(parts)
 
 
@@ -211,13 +258,16 @@ def stage(edition: Edition, src: Path) -> dict[str, list[tuple[str, Path]]]:
         shutil.rmtree(src)
     src.mkdir(parents=True)
     staged: dict[str, list[tuple[str, Path]]] = {}
-    folders = {"course": "notebooks", "labs": "labs", "solutions": "solutions"}
     for part, sources in edition.sources().items():
         staged[part] = []
         for source in sources:
-            docname = f"{folders[part]}/{source.stem}"
+            docname = f"{FOLDERS[part]}/{source.stem}"
             stage_notebook(source, src / f"{docname}.ipynb", edition)
             staged[part].append((docname, source))
+    for page in edition.pages():
+        docname = f"notebooks/{page.stem}"
+        text = relink(page.read_text("utf-8"), page.resolve(), docname, edition)
+        (src / f"{docname}.md").write_text(text, "utf-8")
     (src / "course-map.md").write_text(course_map(edition, staged), "utf-8")
     (src / "index.md").write_text(landing_page(edition, staged), "utf-8")
     return staged
@@ -231,6 +281,7 @@ def build(out: Path, work: Path, *, quiet: bool = True) -> dict[str, int]:
             "index",
             "course-map",
             *(d for part in staged[e.language].values() for d, _ in part),
+            *(f"notebooks/{page.stem}" for page in e.pages()),
         }
         for e in editions
     }

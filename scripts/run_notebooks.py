@@ -7,6 +7,8 @@ metadata, so the committed file depends only on the notebook and the code.
 
 from __future__ import annotations
 
+import configparser
+import re
 import sys
 import time
 from pathlib import Path
@@ -45,6 +47,37 @@ def coalesce_streams(nb: nbformat.NotebookNode) -> None:
             cell.outputs = merged
 
 
+#: what nbval's sanitizer replaces in outputs (a localhost port the OS picked, a memory
+#: address): the same replacements are made in the committed outputs, so a second run does not
+#: change the file
+SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
+
+
+def sanitizers() -> list[tuple[re.Pattern[str], str]]:
+    config = configparser.ConfigParser()
+    config.read(SANITIZE, encoding="utf-8")
+    return [(re.compile(config[s]["regex"]), config[s]["replace"]) for s in config.sections()]
+
+
+def sanitize_outputs(nb: nbformat.NotebookNode) -> None:
+    """Apply nbval's sanitizers to the text a cell printed or returned."""
+    rules = sanitizers()
+
+    def clean(text: str) -> str:
+        for pattern, replacement in rules:
+            text = pattern.sub(replacement, text)
+        return text
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                output.text = clean(output.text)
+            elif "text/plain" in output.get("data", {}):
+                output.data["text/plain"] = clean(output.data["text/plain"])
+            elif output.output_type == "error":
+                output.evalue = clean(output.evalue)
+
+
 def renumber_widgets(nb: nbformat.NotebookNode) -> None:
     """ipywidgets name their models with random ids, and which models the saved widget
     state holds varies from run to run; the state is dropped (the learner runs the cell to
@@ -73,6 +106,7 @@ def run(path: Path) -> float:
     ).execute()
     elapsed = time.perf_counter() - start
     coalesce_streams(nb)
+    sanitize_outputs(nb)
     renumber_widgets(nb)
     nb.metadata.update(NOTEBOOK_METADATA)
     nbformat.write(nb, path)

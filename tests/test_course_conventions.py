@@ -6,7 +6,10 @@ same places (README.md, "Writing a notebook"):
 - wherever a learner meets ``[unc]`` (a documented guess), the one note that explains it
   (:data:`helpers.display.GUESS_NOTE`) comes first, in that cell or before it;
 - a correction of the source documents is marked the same way everywhere;
-- no notebook hard-codes the moto region in its code: it reads ``lab.region``.
+- no notebook hard-codes the moto region in its code: it reads ``lab.region``;
+- an AWS documentation page is cited as a link with its title, and it is a page of
+  :mod:`helpers.docs` (``helpers.docs.markdown(key)`` gives the link), so every page the course
+  cites has one title and one URL.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import docs
 from helpers.display import GUESS_NOTE, GUESS_NOTE_TEXT
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,3 +82,27 @@ def test_code_reads_the_region_from_the_lab(path: Path) -> None:
     for cell in cells(path):
         if cell["cell_type"] == "code":
             assert "us-east-1" not in source(cell), f"{path.name}: use lab.region"
+
+
+#: a markdown link, and an AWS page's address written without one
+LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+AWS_PAGE = re.compile(r"https://(?:docs\.aws\.amazon\.com|aws\.amazon\.com|repost\.aws)/\S*")
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
+def test_aws_pages_are_cited_by_title_from_helpers_docs(path: Path) -> None:
+    pages = {page.url: page for page in docs.PAGES.values()}
+    for cell in cells(path):
+        if cell["cell_type"] != "markdown":
+            continue
+        text = source(cell)
+        for title, url in LINK.findall(text):
+            if not AWS_PAGE.match(url):
+                continue
+            page = pages.get(url)
+            assert page is not None, f"{path.name}: {url} is not a page of helpers.docs"
+            assert " ".join(title.split()) == page.title, (
+                f"{path.name}: cite {url} as {page.markdown()}"
+            )
+        bare = AWS_PAGE.findall(LINK.sub("", text))
+        assert not bare, f"{path.name}: an AWS page without its title: {bare}"

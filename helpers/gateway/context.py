@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from .errors import GatewayError
 from .http import HttpRequest, HttpResponse
@@ -164,8 +165,6 @@ def domain_prefix(ctx: InvocationContext) -> str:
 def client_path(ctx: InvocationContext) -> str:
     """The decoded path the client called: ``/{stage}/pets`` on an execute-api host, the
     path with its base path (no stage) on a custom domain (``/v1/pets``)."""
-    from urllib.parse import unquote
-
     if ctx.custom_domain is not None:
         return unquote(ctx.request.path or "/", errors="replace")
     assert ctx.stage is not None and ctx.method_request is not None

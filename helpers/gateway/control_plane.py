@@ -26,10 +26,26 @@ def backend(backends: Any, account_id: str, region: str) -> Any:
     return backends[account_id][region]
 
 
-def rest_api(account_id: str, region: str, api_id: str) -> Any | None:
-    from moto.apigateway.models import apigateway_backends
+_apigateway: dict[str, Any] = {}
 
-    return backend(apigateway_backends, account_id, region).apis.get(api_id)
+
+def apigateway_backend(account_id: str, region: str) -> Any:
+    """moto's API Gateway (v1) backend (its ``BackendDict`` imported once, on first use)."""
+    backends = _apigateway.get("v1")
+    if backends is None:
+        from moto.apigateway.models import apigateway_backends
+
+        backends = _apigateway["v1"] = apigateway_backends
+    account = dict.get(backends, account_id)
+    if account is not None:
+        found = dict.get(account, region)
+        if found is not None:
+            return found
+    return backends[account_id][region]
+
+
+def rest_api(account_id: str, region: str, api_id: str) -> Any | None:
+    return apigateway_backend(account_id, region).apis.get(api_id)
 
 
 def http_api(account_id: str, region: str, api_id: str) -> Any | None:
@@ -57,15 +73,57 @@ def http_deployment_document(api: Any, deployment_id: str) -> dict[str, Any] | N
     return found.document if found is not None else None
 
 
+#: the function name in an unqualified function ARN or plain name, by the text an
+#: integration URI names (None: a qualified name, looked up by moto itself)
+_unqualified: dict[str, str | None] = {}
+
+
+def _unqualified_name(arn_or_name: str) -> str | None:
+    """``greeter`` for ``arn:aws:lambda:…:function:greeter`` or ``greeter``, as moto's
+    ``split_function_arn`` reads it; None when a version or alias is named."""
+    found = _unqualified.get(arn_or_name, "")
+    if found != "":
+        return found
+    import re
+
+    from moto.utilities.utils import ARN_PARTITION_REGEX
+
+    name: str | None = arn_or_name
+    if re.match(ARN_PARTITION_REGEX, arn_or_name):
+        tail = arn_or_name.split(":function:")[-1]
+        name = None if ":" in tail else arn_or_name.split(":")[-1]
+    elif ":" in arn_or_name:
+        name = None
+    if len(_unqualified) >= 1024:
+        _unqualified.clear()
+    _unqualified[arn_or_name] = name
+    return name
+
+
+#: the Lambda runtime's backend lookup, imported on first use (the runtime imports the
+#: gateway's modules)
+_runtime_backends: dict[str, Any] = {}
+
+
 def lambda_function(account_id: str, region: str, arn_or_name: str) -> Any | None:
+    _lambda_backend = _runtime_backends.get("lambda")
+    if _lambda_backend is None:
+        from ..lambda_runtime.runtime import _lambda_backend
+
+        _runtime_backends["lambda"] = _lambda_backend
+    # the backend moto's own Lambda API uses (get_backend): with mock_aws(config={"lambda":
+    # {"use_docker": False}}) functions live in the "simple" backend
+    backend = _lambda_backend(account_id, region)
+    name = _unqualified_name(arn_or_name)
+    if name is not None:
+        # what moto's get_function answers for an unqualified name, without its ARN
+        # parsing (a dozen string splits and a regex per call): the latest version
+        entry = backend._lambdas._functions.get(name)
+        return entry["latest"] if entry is not None else None
     from moto.core.exceptions import JsonRESTError, ServiceException
 
-    from ..lambda_runtime.runtime import _lambda_backend
-
     try:
-        # the backend moto's own Lambda API uses (get_backend): with mock_aws(config={"lambda":
-        # {"use_docker": False}}) functions live in the "simple" backend
-        return _lambda_backend(account_id, region).get_function(arn_or_name)
+        return backend.get_function(arn_or_name)
     except (ServiceException, JsonRESTError, KeyError, ValueError):
         # moto's Lambda raises UnknownFunctionException, a JsonRESTError, for a missing function
         return None
@@ -74,6 +132,35 @@ def lambda_function(account_id: str, region: str, arn_or_name: str) -> Any | Non
 def lambda_policy_statements(fn: Any) -> list[dict[str, Any]]:
     policy = getattr(fn, "policy", None)
     return list(getattr(policy, "statements", None) or [])
+
+
+def service_set_up(service: str, account_id: str, region: str) -> bool:
+    """Whether moto has set up ``service`` (botocore's name, e.g. ``cognito-idp``) for the
+    account in ``region`` or globally (a request reached it, or moto itself used it): a
+    service not set up holds nothing. True when moto's backends cannot be told apart."""
+    import sys
+
+    from moto.backends import ALT_SERVICE_NAMES
+
+    safe = service.replace("-", "")
+    module = "moto." + ALT_SERVICE_NAMES.get(safe, safe)
+    if module not in sys.modules:
+        return False  # moto never even imported it
+    from moto.backends import get_backend
+
+    # Lambda keeps functions in one of two backends (see lambda_function)
+    names = ["lambda", "lambda-simple"] if service == "lambda" else [service]
+    for name in names:
+        try:
+            backends = get_backend(name)  # type: ignore[call-overload]
+        except (ImportError, AttributeError, KeyError):
+            return True
+        account = dict.get(backends, account_id)
+        if account is not None and any(
+            dict.get(account, key) is not None for key in (region, "global", "aws")
+        ):
+            return True
+    return False
 
 
 def route53_zones(account_id: str) -> list[Any]:
@@ -116,7 +203,11 @@ def health_check(account_id: str, health_check_id: str) -> Any | None:
 def health_checks(account_id: str) -> list[Any]:
     from moto.route53.models import route53_backends
 
-    return list(route53_backends[account_id]["aws"].health_checks.values())
+    # plain dict reads (see backend()), and no backend made when Route 53 was never used:
+    # the lab clock asks at every move, and the traffic simulator moves it at every request
+    account = dict.get(route53_backends, account_id)
+    found = dict.get(account, "aws") if account is not None else None
+    return list(found.health_checks.values()) if found is not None else []
 
 
 def custom_domain(account_id: str, region: str, name: str) -> Any | None:

@@ -40,6 +40,10 @@ _PUBLIC = re.compile(
 _VPCE = re.compile(r"^(vpce-[a-z0-9]+)-[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.vpce\.amazonaws\.com$")
 
 
+#: execute-api host names already read by DataPlane.resolve (a pure function of the name)
+_public_hosts: dict[str, tuple[str, str, str | None]] = {}
+
+
 class UnknownApi(LookupError):
     """No API answers at this host name (on AWS: the name does not resolve)."""
 
@@ -79,10 +83,16 @@ class DataPlane:
 
     def resolve(self, request: HttpRequest) -> tuple[str, str, str | None]:
         """(api id, region, VPC endpoint id or None) from the host the client called."""
+        known = _public_hosts.get(request.host)
+        if known is not None:
+            return known
         host = request.host.split(":")[0].lower()
         found = _PUBLIC.match(host)
         if found:
-            return found.group(1), found.group(3), found.group(2)
+            if len(_public_hosts) >= 1024:
+                _public_hosts.clear()
+            known = _public_hosts[request.host] = (found.group(1), found.group(3), found.group(2))
+            return known
         found = _VPCE.match(host)
         if found:
             # the API is named by an x-apigw-api-id header, or by a Host header carrying the

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 on_rest_deployment: list[Callable[[Any, str], None]] = []
@@ -54,15 +54,32 @@ MANAGED_POLICIES = (
 _policy_data: dict[str, Any] = {}
 
 
-def _course_managed_policies(self: Any) -> list[Any]:
-    import json
+def managed_policy_data(text: str, names: Sequence[str]) -> dict[str, Any]:
+    """The entries of ``names`` (in that order, those present) in moto's managed-policy
+    JSON, a 4.7 MB text indented one space per level: each entry is parsed where its
+    top-level key stands (the last one, as ``json.loads`` keeps the last of a repeated
+    key), not the whole text (0.15 s at every first IAM call). When a name cannot be
+    found that way, the whole text is parsed."""
+    decoder = json.JSONDecoder()
+    found: dict[str, Any] = {}
+    for name in names:
+        at = text.rfind(f'\n "{name}":')
+        if at < 0:
+            parsed = json.loads(text)
+            return {k: parsed[k] for k in names if k in parsed}
+        start = at + len(name) + 5
+        while text[start] in " \t\r\n":
+            start += 1
+        found[name], _ = decoder.raw_decode(text, start)
+    return found
 
+
+def _course_managed_policies(self: Any) -> list[Any]:
     from moto.iam.aws_managed_policies import aws_managed_policies_data
     from moto.iam.models import AWSManagedPolicy
 
     if not _policy_data:
-        parsed = json.loads(aws_managed_policies_data)
-        _policy_data.update({k: parsed[k] for k in MANAGED_POLICIES if k in parsed})
+        _policy_data.update(managed_policy_data(aws_managed_policies_data, MANAGED_POLICIES))
     return [
         AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data)
         for name, data in _policy_data.items()

@@ -225,6 +225,22 @@ class LambdaRuntime:
         stopped, and its execution environment discarded.)
         """
         fn, qualifier = self._lookup(function, account_id, region, qualifier)
+        return self.invoke_resolved(
+            fn, event, qualifier=qualifier, deadline_s=deadline_s, log_type=log_type
+        )
+
+    def invoke_resolved(
+        self,
+        fn: Any,
+        event: Any,
+        *,
+        qualifier: str | None = None,
+        deadline_s: float | None = None,
+        log_type: str | None = None,
+    ) -> InvocationResult:
+        """:meth:`invoke` for a function the caller has already looked up in moto (a
+        ``LambdaFunction``: API Gateway's integrations resolve it to check its permission):
+        the same invocation, without looking it up again."""
         check_runtime(fn)
         event = parse_event(event)
         plan = self._plan(fn, qualifier, deadline_s)

@@ -40,3 +40,66 @@ def test_moto_reads_its_models_through_one_loader_with_its_extras() -> None:
     first = moto.core.utils.create_loader()
     assert moto.core.utils.create_loader() is first
     assert type(first).__module__ == "moto.core.loaders"
+
+
+def test_sessions_share_one_data_loader() -> None:
+    import boto3
+    from moto.core.base_backend import AccountSpecificBackend
+
+    service_data.install()
+    first, second = boto3.Session(), boto3.Session()
+    service_data.share_loader(first)
+    service_data.share_loader(second)
+    loader = first._session.get_component("data_loader")
+    assert second._session.get_component("data_loader") is loader
+    moto_session = AccountSpecificBackend.get_session()._session
+    assert moto_session.get_component("data_loader") is loader
+
+
+def test_url_builders_still_build_once_compiled_on_first_use() -> None:
+    from werkzeug.routing import Map, Rule
+
+    service_data.install()
+    urls = Map([Rule("/pets/<name>", endpoint="pet")]).bind("example.com")
+    assert urls.match("/pets/rex") == ("pet", {"name": "rex"})
+    assert urls.build("pet", {"name": "rex", "size": "s"}) == "/pets/rex?size=s"
+    assert urls.build("pet", {"name": "tom"}) == "/pets/tom"
+
+
+def test_the_course_managed_policies_are_those_of_the_whole_document() -> None:
+    import json
+
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    from helpers.gateway.moto_hooks import MANAGED_POLICIES, managed_policy_data
+
+    parsed = json.loads(aws_managed_policies_data)
+    names = [*MANAGED_POLICIES, "NoSuchPolicy", *list(parsed)[:20]]
+    expected = {name: parsed[name] for name in names if name in parsed}
+    found = managed_policy_data(aws_managed_policies_data, names)
+    assert found == expected
+    assert list(found) == list(expected)
+
+
+def test_moto_validates_openapi_imports_with_the_real_validator() -> None:
+    """openapi_spec_validator is imported on first use (helpers.lazy_imports): a document
+    it refuses is still refused, with its message, and its exception is moto's."""
+    import json
+    import sys
+
+    import boto3
+    from botocore.exceptions import ClientError
+    from moto import mock_aws
+
+    import helpers  # noqa: F401  (puts the stand-ins in place, if nothing loaded it yet)
+
+    broken = {"openapi": "3.0.1", "info": {"title": "x", "description": "d"}, "paths": {}}
+    with mock_aws():
+        client = boto3.client("apigateway", region_name="us-east-1")
+        with pytest.raises(ClientError, match="'version' is a required property"):
+            client.import_rest_api(body=json.dumps(broken), failOnWarnings=True)
+    import moto.apigateway.models
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    assert not getattr(sys.modules["openapi_spec_validator"], "__apigw_lab_stand_in__", False)
+    assert moto.apigateway.models.OpenAPIValidationError is OpenAPIValidationError

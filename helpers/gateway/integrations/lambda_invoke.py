@@ -23,12 +23,24 @@ def is_lambda_uri(uri: str) -> bool:
     return _URI.fullmatch(uri or "") is not None
 
 
+#: the function part of the Lambda invocation URIs read so far
+_functions_in_uris: dict[str, str] = {}
+
+
 def function_from_uri(uri: str, stage_variables: dict[str, str]) -> str:
     """The function ARN (or name) in a Lambda integration URI, stage variables substituted."""
-    found = _URI.fullmatch(uri or "")
-    if not found:
-        raise InternalServerError(reason=f"integration URI is not a Lambda invocation URI: {uri}")
-    return fill_stage_variables(found.group(1), stage_variables)
+    name = _functions_in_uris.get(uri)
+    if name is None:
+        found = _URI.fullmatch(uri or "")
+        if not found:
+            raise InternalServerError(
+                reason=f"integration URI is not a Lambda invocation URI: {uri}"
+            )
+        name = found.group(1)
+        if len(_functions_in_uris) >= 1024:
+            _functions_in_uris.clear()
+        _functions_in_uris[uri] = name
+    return fill_stage_variables(name, stage_variables)
 
 
 def invoked_arn(name: str, fn: Any) -> str:
@@ -152,14 +164,21 @@ def call_function(
     Raises :class:`FunctionUnavailable` (no such function, no permission) and
     :class:`FunctionTimedOut`; each caller answers with its own gateway error.
     """
-    _, arn = resolve_function(ctx, uri, source_arn=source_arn, credentials=credentials)
-    result = ctx.plane.runtime.invoke(
-        arn,
-        event,
-        account_id=ctx.account_id,
-        region=ctx.region,
-        deadline_s=timeout_s,
-    )
+    fn, arn = resolve_function(ctx, uri, source_arn=source_arn, credentials=credentials)
+    runtime = ctx.plane.runtime
+    resolved = getattr(runtime, "invoke_resolved", None)
+    if resolved is not None and ":" not in arn.rsplit(":function:", 1)[-1]:
+        # the unqualified function: the one just resolved (a version or an alias is looked
+        # up by the runtime, which also routes a weighted alias's invocations)
+        result = resolved(fn, event, deadline_s=timeout_s)
+    else:
+        result = runtime.invoke(
+            arn,
+            event,
+            account_id=ctx.account_id,
+            region=ctx.region,
+            deadline_s=timeout_s,
+        )
     if result.caller_deadline_hit:
         raise FunctionTimedOut(f"no answer within {int(timeout_s * 1000)} ms")
     return result

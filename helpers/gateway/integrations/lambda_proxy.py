@@ -16,9 +16,17 @@ from . import lambda_invoke
 _RESPONSE_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
 
 
+#: the last second clf_time formatted, and its text (requests come many to a second)
+_clf_last: tuple[int, str] = (-1, "")
+
+
 def clf_time(epoch: float) -> str:
     """``04/Mar/2020:19:15:17 +0000``, the requestTime format."""
-    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(epoch))
+    global _clf_last
+    second = int(epoch // 1)
+    if _clf_last[0] != second:
+        _clf_last = (second, time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second)))
+    return _clf_last[1]
 
 
 def is_binary(content_type: str | None, binary_media_types: list[str]) -> bool:

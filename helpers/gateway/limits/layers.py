@@ -32,10 +32,20 @@ class Limit:
     burst: int
 
 
+#: methodSettings keys already worked out (three steps look one up per request)
+_settings_keys: dict[tuple[str, str], str] = {}
+
+
 def method_settings_key(resource_path: str, http_method: str) -> str:
     """The stage ``methodSettings`` key of one method: ``~1pets/GET``, ``~1/GET`` for
     the root (the patch path's segments, as AWS returns them)."""
-    return resource_path.replace("~", "~0").replace("/", "~1") + "/" + http_method
+    found = _settings_keys.get((resource_path, http_method))
+    if found is None:
+        found = resource_path.replace("~", "~0").replace("/", "~1") + "/" + http_method
+        if len(_settings_keys) >= 4096:
+            _settings_keys.clear()
+        _settings_keys[(resource_path, http_method)] = found
+    return found
 
 
 def stage_method_settings(
@@ -113,5 +123,16 @@ def route_limit(
     return Limit("route", f"stage {stage} {where}", ("route", api_id, stage, route_key), *throttle)
 
 
+#: the account limits made so far (one per account, Region and setting)
+_account_limits: dict[tuple[str, str, float, int], Limit] = {}
+
+
 def account_limit(account_id: str, region: str, rate: float, burst: int) -> Limit:
-    return Limit("account", f"account {region}", ("account", account_id, region), rate, burst)
+    key = (account_id, region, rate, burst)
+    found = _account_limits.get(key)
+    if found is None:
+        found = Limit("account", f"account {region}", ("account", account_id, region), rate, burst)
+        if len(_account_limits) >= 256:
+            _account_limits.clear()
+        _account_limits[key] = found
+    return found

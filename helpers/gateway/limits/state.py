@@ -35,16 +35,16 @@ class Limits:
 
     def admit(self, limits: list[Limit], now: float) -> Admission:
         """Check every bucket in order; take a token from each only if all have one."""
-        buckets = [self.buckets.get(x.scope, x.rate, x.burst, now) for x in limits]
+        get = self.buckets.get
+        buckets = [get(x.scope, x.rate, x.burst, now) for x in limits]
         for limit, bucket in zip(limits, buckets, strict=True):
             if not bucket.has_token(now):
                 # level(now): the buckets after this one were not looked at yet
-                return Admission(
-                    limit, tuple((x, b.level(now)) for x, b in zip(limits, buckets, strict=True))
-                )
+                left = [b.level(now) for b in buckets]
+                return Admission(limit, tuple(zip(limits, left, strict=True)))
         for bucket in buckets:
             bucket.take(now)
-        return Admission(None, tuple((x, b.tokens) for x, b in zip(limits, buckets, strict=True)))
+        return Admission(None, tuple(zip(limits, [b.tokens for b in buckets], strict=True)))
 
     def clear(self) -> None:
         with self.lock:

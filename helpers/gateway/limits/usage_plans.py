@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..control_plane import apigateway_backend
 from .quota import Quota
 
 
@@ -36,12 +37,7 @@ class Grant:
         return "****" + self.key_value[-4:]
 
 
-def _backend(account_id: str, region: str) -> Any:
-    from moto.apigateway.models import apigateway_backends
-
-    from ..control_plane import backend
-
-    return backend(apigateway_backends, account_id, region)
+_backend = apigateway_backend
 
 
 def any_plans(account_id: str, region: str) -> bool:
@@ -66,7 +62,11 @@ def grant_for(
     if not value:
         raise KeyRefused("no API key")
     backend = _backend(account_id, region)
-    key = next((k for k in backend.keys.values() if k.value == value), None)
+    key = None
+    for candidate in backend.keys.values():
+        if candidate.value == value:
+            key = candidate
+            break
     if key is None:
         raise KeyRefused("no API key has this value")
     if not key.enabled:

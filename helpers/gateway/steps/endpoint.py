@@ -12,9 +12,19 @@ _DROPPED = {"connection", "content-length", "keep-alive", "transfer-encoding"}
 CLOUDFRONT_IP = "130.176.1.10"
 
 
+#: header names already capitalized, by the name as sent
+_capitalized: dict[str, str] = {}
+
+
 def capitalize_header(name: str) -> str:
     """``x-api-key`` → ``X-Api-Key``, as CloudFront forwards header names."""
-    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+    found = _capitalized.get(name)
+    if found is None:
+        found = "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+        if len(_capitalized) >= 4096:
+            _capitalized.clear()
+        _capitalized[name] = found
+    return found
 
 
 def sort_cookies(value: str) -> str:

@@ -83,15 +83,16 @@ def step(ctx: InvocationContext) -> None:
             state.quotas.consume(grant.plan_id, grant.key_id, grant.quota, now)
             if grant.quota is not None:
                 quota_left = state.quotas.remaining(grant.plan_id, grant.key_id, grant.quota, now)
-    tokens = {x.level: round(left, 3) for x, left in verdict.tokens_left}
     if verdict.refused_by is not None:
         x = verdict.refused_by
+        tokens = {x.level: round(left, 3) for x, left in verdict.tokens_left}
         ctx.trace.add("throttle", f"{x.level} bucket empty", tokens=tokens)
         raise _throttled(ctx, f"{x.label}: no token left (rate {x.rate:g}/s, burst {x.burst})")
     if grant is None and all(
         x.rate >= layers.ACCOUNT_RATE and x.burst >= layers.ACCOUNT_BURST for x in limits
     ):
         return  # only the default account-sized limits: nothing worth a trace line
+    tokens = {x.level: round(left, 3) for x, left in verdict.tokens_left}
     if quota_left is None:
         ctx.trace.add("throttle", "admitted", tokens=tokens)
     else:

@@ -136,6 +136,8 @@ class ConnectionRegistry:
 
     def sweep(self, now: float) -> list[Connection]:
         """Close the connections past the idle timeout or the maximum duration."""
+        if not self._by_id:
+            return []
         expired = [c for c in self.all() if c.established and not c.closed and c.expired(now)]
         for conn in expired:
             self.close(conn, *TIMEOUT_CLOSE)
