@@ -29,7 +29,7 @@ from functools import cache
 from pathlib import Path
 
 from .. import docs
-from ..messages import HINT_PARTS, Catalogue, catalogue, fill
+from ..messages import HINT_PARTS, Catalogue, catalogue
 
 __all__ = ["Hint", "Hints", "hints"]
 
@@ -146,9 +146,9 @@ class Hints:
         language = "python"
         pages: tuple[docs.Page, ...] = ()
         if name == "nudge":
-            body = fill(str(entry["nudge"]), {}).strip()
+            body = str(entry["nudge"]).strip()
         elif name == "docs":
-            body = fill(str(entry.get("docs", "")), {}).strip()
+            body = str(entry.get("docs", "")).strip()
             pages = tuple(docs.page(key) for key in entry.get("pages", []))
         else:
             solution, language = _solutions(self.name).get(step, ("", language))
@@ -157,7 +157,7 @@ class Hints:
 
     def todo(self, step: int | str) -> str:
         """What a blank step raises: its nudge, and how to get the next hint."""
-        nudge = " ".join(fill(str(self._messages.hint(str(step))["nudge"]), {}).split())
+        nudge = " ".join(str(self._messages.hint(str(step))["nudge"]).split())
         return self._messages.text("ui.todo", nudge=nudge, step=step)
 
     def __repr__(self) -> str:
