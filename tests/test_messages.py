@@ -140,6 +140,21 @@ def test_hints_are_short_at_first() -> None:
             assert longest not in nudge, (lab, step)
 
 
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_hints_prose_is_shown_as_written(lang: str) -> None:
+    """Nudges and documentation hints are prose, not templates: braces in them (a JSON
+    body, {region} in an ARN, a regex's \\d{2}) reach the learner as they are written."""
+    for lab in LABS:
+        for step in hints(lab).steps():
+            entry = catalogue(lab, lang).hint(step)
+            for level, part in ((1, "nudge"), (2, "docs")):
+                text = str(entry[part]).strip()
+                assert "{{" not in text, (lab, step, part, lang)
+                shown = str(hints(lab, lang)(step, level))
+                assert " ".join(text.split()) in " ".join(shown.split()), (lab, step, part)
+            assert " ".join(str(entry["nudge"]).split()) in hints(lab, lang).todo(step)
+
+
 def test_texts_fill_their_fields_and_keep_literal_braces() -> None:
     assert fill("{a} and {{b}}", {"a": 1}) == "1 and {b}"
     assert fill("{missing} stays", {}) == "{missing} stays"

@@ -212,6 +212,7 @@ class LambdaRuntime:
         qualifier: str | None = None,
         deadline_s: float | None = None,
         log_type: str | None = None,
+        resolved: Any = None,
     ) -> InvocationResult:
         """Invoke ``function`` (name, ARN or partial ARN) synchronously, inline.
 
@@ -223,24 +224,15 @@ class LambdaRuntime:
         ``Timeout``, the handler is interrupted and the result has ``caller_deadline_hit``
         set. (On AWS the function would go on running after the caller gave up; here it is
         stopped, and its execution environment discarded.)
-        """
-        fn, qualifier = self._lookup(function, account_id, region, qualifier)
-        return self.invoke_resolved(
-            fn, event, qualifier=qualifier, deadline_s=deadline_s, log_type=log_type
-        )
 
-    def invoke_resolved(
-        self,
-        fn: Any,
-        event: Any,
-        *,
-        qualifier: str | None = None,
-        deadline_s: float | None = None,
-        log_type: str | None = None,
-    ) -> InvocationResult:
-        """:meth:`invoke` for a function the caller has already looked up in moto (a
-        ``LambdaFunction``: API Gateway's integrations resolve it to check its permission):
-        the same invocation, without looking it up again."""
+        ``resolved``: the unqualified ``LambdaFunction`` moto holds for ``function``, where
+        the caller has looked it up already (API Gateway's integrations do, to check its
+        permission): it is invoked without a second lookup.
+        """
+        if resolved is None or qualifier is not None:
+            fn, qualifier = self._lookup(function, account_id, region, qualifier)
+        else:
+            fn = resolved
         check_runtime(fn)
         event = parse_event(event)
         plan = self._plan(fn, qualifier, deadline_s)

@@ -165,20 +165,17 @@ def call_function(
     :class:`FunctionTimedOut`; each caller answers with its own gateway error.
     """
     fn, arn = resolve_function(ctx, uri, source_arn=source_arn, credentials=credentials)
-    runtime = ctx.plane.runtime
-    resolved = getattr(runtime, "invoke_resolved", None)
-    if resolved is not None and ":" not in arn.rsplit(":function:", 1)[-1]:
-        # the unqualified function: the one just resolved (a version or an alias is looked
-        # up by the runtime, which also routes a weighted alias's invocations)
-        result = resolved(fn, event, deadline_s=timeout_s)
-    else:
-        result = runtime.invoke(
-            arn,
-            event,
-            account_id=ctx.account_id,
-            region=ctx.region,
-            deadline_s=timeout_s,
-        )
+    unqualified = ":" not in arn.rsplit(":function:", 1)[-1]
+    # the unqualified function is the one just resolved; a version or an alias is looked up
+    # by the runtime, which also routes a weighted alias's invocations
+    result = ctx.plane.runtime.invoke(
+        arn,
+        event,
+        account_id=ctx.account_id,
+        region=ctx.region,
+        deadline_s=timeout_s,
+        resolved=fn if unqualified else None,
+    )
     if result.caller_deadline_hit:
         raise FunctionTimedOut(f"no answer within {int(timeout_s * 1000)} ms")
     return result
