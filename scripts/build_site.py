@@ -145,10 +145,15 @@ def title_of(path: Path) -> str:
 
 def readme_descriptions(readme: Path) -> dict[str, str]:
     """``{"notebooks/09-throttling-api-keys.ipynb": "API keys and usage plans ..."}`` from the
-    README's course table (rows whose first cell is a notebook's path in backticks)."""
+    README's course table (rows whose first cell is a notebook's path in backticks, bare or
+    as a link's text: ``[`notebooks/ja/09-….ipynb`](…)``)."""
     if not readme.exists():
         return {}
-    rows = re.findall(r"^\|\s*`([^`]+\.ipynb)`\s*\|(.*)\|\s*$", readme.read_text("utf-8"), re.M)
+    rows = re.findall(
+        r"^\|\s*\[?`([^`]+\.ipynb)`(?:\]\([^)]*\))?\s*\|(.*)\|\s*$",
+        readme.read_text("utf-8"),
+        re.M,
+    )
     return {path: text.strip() for path, text in rows}
 
 
