@@ -172,6 +172,14 @@ class Bill:
     __repr__ = __str__
 
 
+#: the request items priced per million in tiers: (line item, unit, Usage field = price key)
+_TIERED_PER_MILLION = (
+    ("REST API calls", "requests", "rest_requests"),
+    ("HTTP API calls (512 KB units)", "requests", "http_requests"),
+    ("WebSocket messages (32 KB units)", "messages", "websocket_messages"),
+)
+
+
 def bill(usage: Usage, region: str = "us-east-1", *, free_tier: bool = False) -> Bill:
     """The month's bill for ``usage`` in ``region`` (``free_tier``: a classic account in
     its first 12 months)."""
@@ -183,42 +191,13 @@ def bill(usage: Usage, region: str = "us-east-1", *, free_tier: bool = False) ->
     def billable(quantity: float, key: str) -> float:
         return max(quantity - free.get(key, 0), 0.0)
 
-    if usage.rest_requests:
-        q = billable(usage.rest_requests, "rest_requests")
-        cost = tiered(q, p["rest_requests"], 1e6, "per_million")
-        lines.append(
-            LineItem(
-                "REST API calls",
-                usage.rest_requests,
-                "requests",
-                cost,
-                mark if reaches_uncertain(q, p["rest_requests"], region) else "",
-            )
-        )
-    if usage.http_requests:
-        q = billable(usage.http_requests, "http_requests")
-        cost = tiered(q, p["http_requests"], 1e6, "per_million")
-        lines.append(
-            LineItem(
-                "HTTP API calls (512 KB units)",
-                usage.http_requests,
-                "requests",
-                cost,
-                mark if reaches_uncertain(q, p["http_requests"], region) else "",
-            )
-        )
-    if usage.websocket_messages:
-        q = billable(usage.websocket_messages, "websocket_messages")
-        cost = tiered(q, p["websocket_messages"], 1e6, "per_million")
-        lines.append(
-            LineItem(
-                "WebSocket messages (32 KB units)",
-                usage.websocket_messages,
-                "messages",
-                cost,
-                mark if reaches_uncertain(q, p["websocket_messages"], region) else "",
-            )
-        )
+    for item, unit, key in _TIERED_PER_MILLION:
+        quantity = getattr(usage, key)
+        if quantity:
+            q = billable(quantity, key)
+            cost = tiered(q, p[key], 1e6, "per_million")
+            note = mark if reaches_uncertain(q, p[key], region) else ""
+            lines.append(LineItem(item, quantity, unit, cost, note))
     if usage.websocket_connection_minutes:
         q = billable(usage.websocket_connection_minutes, "websocket_connection_minutes")
         cost = q / 1e6 * p["websocket_connection_minutes"]["per_million"]
