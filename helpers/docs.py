@@ -310,6 +310,15 @@ class Page:
     def markdown(self) -> str:
         return f"[{self.title}]({self.url})"
 
+    def in_language(self, lang: str) -> Page:
+        """The page as AWS serves it in ``lang``: the documentation site's Japanese edition
+        for ``ja`` (``docs.aws.amazon.com/ja_jp/...``, the same page name; its title there is
+        AWS's Japanese one, so the English title stays beside the link)."""
+        prefix = "https://docs.aws.amazon.com/"
+        if lang == "ja" and self.url.startswith(prefix) and "/ja_jp/" not in self.url:
+            return Page(self.key, self.title, f"{prefix}ja_jp/{self.url[len(prefix):]}")
+        return self
+
 
 #: every page the course cites, by key
 PAGES: dict[str, Page] = {
@@ -321,12 +330,18 @@ PAGES: dict[str, Page] = {
 }
 
 
-def page(key: str) -> Page:
-    """The page cited as ``key`` (KeyError, naming the key, when the course does not know it)."""
+def page(key: str, lang: str | None = None) -> Page:
+    """The page cited as ``key`` (KeyError, naming the key, when the course does not know it),
+    linked in ``lang`` (by default the language learners read: ``APIGW_LAB_LANG``)."""
     try:
-        return PAGES[key]
+        found = PAGES[key]
     except KeyError:
         raise KeyError(f"no documentation page {key!r} in helpers.docs.PAGES") from None
+    if lang is None:
+        from .i18n import language
+
+        lang = language()
+    return found.in_language(lang)
 
 
 def markdown(key: str) -> str:

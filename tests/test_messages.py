@@ -257,3 +257,18 @@ def test_notebooks_cite_pages_not_the_authoring_reference() -> None:
         for cell in nb["cells"]:
             text = "".join(cell["source"]) + json.dumps(cell.get("outputs", []))
             assert "reference §" not in text, path.name
+
+
+def test_a_japanese_learners_pages_link_aws_japanese_documentation() -> None:
+    english = docs.page("canary-release", "en")
+    japanese = docs.page("canary-release", "ja")
+    assert japanese.title == english.title
+    assert japanese.url == english.url.replace(
+        "https://docs.aws.amazon.com/", "https://docs.aws.amazon.com/ja_jp/"
+    )
+    others = [p for p in docs.PAGES.values() if not p.url.startswith("https://docs.aws.")]
+    for page in others:
+        assert docs.page(page.key, "ja") == page  # only AWS's documentation site has ja_jp
+    shown = str(hints("lab06", "ja")(3, 2))
+    assert "https://docs.aws.amazon.com/ja_jp/apigateway/" in shown
+    assert "https://docs.aws.amazon.com/apigateway/" not in shown

@@ -149,7 +149,7 @@ class Hints:
             body = str(entry["nudge"]).strip()
         elif name == "docs":
             body = str(entry.get("docs", "")).strip()
-            pages = tuple(docs.page(key) for key in entry.get("pages", []))
+            pages = tuple(docs.page(key, self.lang) for key in entry.get("pages", []))
         else:
             solution, language = _solutions(self.name).get(step, ("", language))
             code = str(entry.get("call") or solution).strip("\n")
