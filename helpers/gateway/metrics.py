@@ -47,6 +47,8 @@ class Sample(NamedTuple):
 
 def metric_api_name(name: str, api_id: str) -> str:
     """Non-ASCII characters are stripped from ApiName; the API id is used if none remain."""
+    if name.isascii():  # the usual name: nothing to strip (no encoding round trip)
+        return name or api_id
     cleaned = name.encode("ascii", "ignore").decode()
     return cleaned or api_id
 

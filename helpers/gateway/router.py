@@ -31,13 +31,20 @@ class RouteMatch(Generic[T]):
     path_params: dict[str, str]
 
 
+#: what Router.match keeps per (path, method): its answer, the routes being fixed once built
+_MATCHES_KEPT = 1024
+
+
 class Router(Generic[T]):
     def __init__(self) -> None:
         self._root: _Node[T] = _Node()
         self.templates: list[str] = []
+        #: answers already worked out, by (decoded path, method); emptied by ``add``
+        self._matches: dict[tuple[str, str], RouteMatch[T] | bool | None] = {}
 
     def add(self, template: str, method: str, target: T) -> None:
         """Register ``target`` for ``method`` (or ``ANY``) at a template such as ``/pets/{id}``."""
+        self._matches.clear()
         segments = [s for s in template.split("/") if s]
         node = self._root
         for i, seg in enumerate(segments):
@@ -69,7 +76,22 @@ class Router(Generic[T]):
 
         Returns a :class:`RouteMatch`, ``False`` when the path exists but not the method
         (API Gateway answers both the same way, the trace tells them apart), or ``None``.
+        A path already matched is answered from what was worked out then (each caller gets
+        its own copy of the path parameters).
         """
+        key = (path, method)
+        try:
+            found = self._matches[key]
+        except KeyError:
+            found = self._match(path, method)
+            if len(self._matches) >= _MATCHES_KEPT:
+                self._matches.clear()
+            self._matches[key] = found
+        if isinstance(found, RouteMatch):
+            return RouteMatch(found.template, found.method, found.target, dict(found.path_params))
+        return found
+
+    def _match(self, path: str, method: str) -> RouteMatch[T] | bool | None:
         segments = [s for s in path.split("/") if s]
         params: dict[str, str] = {}
         found = self._walk(self._root, segments, 0, method, params, greedy_ok=False)

@@ -363,3 +363,21 @@ def test_a_field_http_cannot_carry_makes_the_response_malformed() -> None:
     payload = json.dumps({"multiValueHeaders": {"X-Price": ["1 €"]}})
     with pytest.raises(IntegrationFailure, match="outside ISO-8859-1"):
         lambda_proxy.parse_response(payload.encode())
+
+
+def test_a_payload_parsed_again_gives_a_new_response() -> None:
+    """Parsed answers are remembered by payload; each call still gets its own response."""
+    payload = json.dumps({"statusCode": 201, "headers": {"X-A": "1"}, "body": "hi"}).encode()
+    first = lambda_proxy.parse_response(payload)
+    expected = (201, [("Content-Type", "application/json"), ("X-A", "1")], b"hi")
+    assert (first.status, first.headers, first.body) == expected
+    first.headers.append(("X-Added", "later"))
+    again = lambda_proxy.parse_response(payload)
+    assert again is not first
+    assert (again.status, again.headers, again.body) == expected
+
+
+def test_a_malformed_payload_is_refused_every_time() -> None:
+    for _ in range(2):
+        with pytest.raises(IntegrationFailure):
+            lambda_proxy.parse_response(b'{"statusCode": 200, "extra": 1}')

@@ -132,3 +132,21 @@ def test_a_later_add_replaces_the_target_for_the_same_method() -> None:
     r.add("/a", "GET", "second")
     found = r.match("/a", "GET")
     assert isinstance(found, RouteMatch) and found.target == "second"
+
+
+def test_a_route_added_after_a_match_is_seen() -> None:
+    """Answers are remembered per (path, method); adding a route forgets them."""
+    r = router(("/pets/{id}", "GET"))
+    assert r.match("/pets/mine", "GET").template == "/pets/{id}"
+    assert r.match("/pets/mine", "POST") is False
+    r.add("/pets/mine", "GET", "GET /pets/mine")
+    r.add("/pets/mine", "POST", "POST /pets/mine")
+    assert r.match("/pets/mine", "GET").template == "/pets/mine"
+    assert r.match("/pets/mine", "POST").target == "POST /pets/mine"
+
+
+def test_a_remembered_match_gives_each_caller_its_own_path_parameters() -> None:
+    r = router(("/pets/{id}", "GET"))
+    first = r.match("/pets/7", "GET")
+    first.path_params["id"] = "changed"
+    assert r.match("/pets/7", "GET").path_params == {"id": "7"}

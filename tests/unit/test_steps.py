@@ -943,3 +943,26 @@ class TestDataPlane:
 
         moto_api = control_plane.rest_api(ACCOUNT, REGION, api.api_id)
         assert plane.snapshots.for_stage(moto_api, stage["deploymentId"]).late is True
+
+
+def test_a_query_split_again_gives_new_lists() -> None:
+    """Decoded query strings are remembered; each request still gets its own dict and lists."""
+    from helpers.gateway.steps.parse import split_query
+
+    first = split_query("a=1&a=2&b=%20x")
+    assert first == {"a": ["1", "2"], "b": [" x"]}
+    first["a"].append("3")
+    first["c"] = ["4"]
+    assert split_query("a=1&a=2&b=%20x") == {"a": ["1", "2"], "b": [" x"]}
+    assert split_query("") == {}
+
+
+def test_a_mock_status_is_read_from_each_body() -> None:
+    from helpers.gateway.errors import InternalServerError
+    from helpers.gateway.integrations.nonproxy import _mock_status
+
+    assert _mock_status(b'{"statusCode": 404}') == 404
+    assert _mock_status(b"  ") == 200
+    for _ in range(2):
+        with pytest.raises(InternalServerError):
+            _mock_status(b"not json")

@@ -156,27 +156,45 @@ def _header(mapped: dict[str, list[str]], name: str) -> str | None:
     return None
 
 
+#: MOCK statuses already read, by mapped request body (a pure function of the bytes; a
+#: MOCK's template renders the same few bodies over and over)
+_mock_statuses: dict[bytes, int] = {}
+_MOCK_STATUSES_KEPT = 256
+
+
 def call_mock(ctx: InvocationContext, request: IntegrationRequest) -> BackendAnswer:
     """MOCK: the request template's ``statusCode`` is the "backend" status (§5.4)."""
-    status = 200
-    if request.body.strip():
-        try:
-            data = json.loads(request.body)
-        except ValueError:
-            # [unc] AWS fails a MOCK whose mapped request is not JSON
-            raise InternalServerError(
-                reason="Execution failed due to configuration error: the MOCK request "
-                'template must produce JSON such as {"statusCode": 200}'
-            ) from None
-        value = data.get("statusCode", 200) if isinstance(data, dict) else 200
-        try:
-            status = int(value)
-        except (TypeError, ValueError):
-            raise InternalServerError(reason=f"MOCK statusCode {value!r} is not a number") from None
+    body = request.body
+    status = _mock_statuses.get(body) if type(body) is bytes else None
+    if status is None:
+        status = _mock_status(body)
+        if type(body) is bytes and len(body) <= 4096:
+            if len(_mock_statuses) >= _MOCK_STATUSES_KEPT:
+                _mock_statuses.clear()
+            _mock_statuses[body] = status
     ctx.integration_status = status
     ctx.integration_latency_ms = 0.0
     ctx.trace.add("integration", f"MOCK answered {status}")
     return BackendAnswer(status, [], b"")
+
+
+def _mock_status(body: bytes) -> int:
+    """The ``statusCode`` a MOCK's mapped request body asks for (200 without one)."""
+    if not body.strip():
+        return 200
+    try:
+        data = json.loads(body)
+    except ValueError:
+        # [unc] AWS fails a MOCK whose mapped request is not JSON
+        raise InternalServerError(
+            reason="Execution failed due to configuration error: the MOCK request "
+            'template must produce JSON such as {"statusCode": 200}'
+        ) from None
+    value = data.get("statusCode", 200) if isinstance(data, dict) else 200
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InternalServerError(reason=f"MOCK statusCode {value!r} is not a number") from None
 
 
 def call_lambda(
