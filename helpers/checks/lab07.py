@@ -147,12 +147,12 @@ class _Stack:
 
     def deploy(self, body: str) -> str:
         """Create or update; return the stack's status when the operation ended."""
-        try:
-            found = self.cf.describe_stacks(StackName=self.name)["Stacks"][0]
-        except ClientError as exc:
-            if "does not exist" not in str(exc):
-                raise
-            found = None
+        found = self._found()
+        if found is not None and found["StackStatus"].endswith("_IN_PROGRESS"):
+            # the check run again while CloudFormation is still at work (on AWS a cell waits
+            # 30 s at most): let that operation end rather than start another beside it
+            wait(found["StackId"], client=self.cf)
+            found = self._found()
         if found is not None and found["StackStatus"] in FAILED_STATES:
             self.replaced = found["StackStatus"]
             self.cf.delete_stack(StackName=found["StackId"])
@@ -172,6 +172,15 @@ class _Stack:
                 if "No updates are to be performed" not in str(exc):
                     raise
         return str(wait(self.stack_id, client=self.cf)["StackStatus"])
+
+    def _found(self) -> dict[str, Any] | None:
+        """The stack as describe_stacks has it, or None (never created, or deleted)."""
+        try:
+            return self.cf.describe_stacks(StackName=self.name)["Stacks"][0]
+        except ClientError as exc:
+            if "does not exist" not in str(exc):
+                raise
+            return None
 
     def events(self, all_operations: bool = False) -> list[dict[str, Any]]:
         return stack_events(self.stack_id, client=self.cf, all_operations=all_operations)

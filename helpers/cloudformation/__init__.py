@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .display import events, outputs, show_events, wait
+from .display import StackInProgress, busy, events, outputs, show_events, wait
 from .fragments import Template
 from .lint import lint
 
 __all__ = [
+    "StackInProgress",
     "Template",
+    "busy",
     "events",
     "install",
     "install_on_first_use",
