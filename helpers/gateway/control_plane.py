@@ -200,9 +200,18 @@ def health_check(account_id: str, health_check_id: str) -> Any | None:
     return route53_backends[account_id]["aws"].health_checks.get(health_check_id)
 
 
-def health_checks(account_id: str) -> list[Any]:
-    from moto.route53.models import route53_backends
+#: moto's Route 53 ``BackendDict``, imported on first use (see health_checks)
+_route53: list[Any] = []
 
+
+def health_checks(account_id: str) -> list[Any]:
+    # imported once: an import statement costs about 1 µs even when the module is loaded,
+    # and this runs at every clock move
+    if not _route53:
+        from moto.route53.models import route53_backends
+
+        _route53.append(route53_backends)
+    route53_backends = _route53[0]
     # plain dict reads (see backend()), and no backend made when Route 53 was never used:
     # the lab clock asks at every move, and the traffic simulator moves it at every request
     account = dict.get(route53_backends, account_id)

@@ -21,13 +21,13 @@ class ActiveInvocation:
     """What the hooks need to know about the invocation running on a thread."""
 
     __slots__ = (
+        "_owner",
         "container",
         "deadline",
         "env",
         "fired",
         "imported_lazily",
         "log",
-        "owner",
         "parent",
         "request_id",
         "shift_s",
@@ -54,10 +54,13 @@ class ActiveInvocation:
         # short by whichever deadline comes first: its own or its caller's.
         if parent is not None and parent.deadline < deadline:
             self.deadline = parent.deadline
-            self.owner: ActiveInvocation = parent.owner
+            self._owner: ActiveInvocation | None = parent.owner
         else:
             self.deadline = deadline  # time.perf_counter() value
-            self.owner = self
+            # None stands for self (see owner): a reference to itself would make every
+            # invocation cyclic garbage (with its log), left for the garbage collector's
+            # passes instead of being freed when the invocation ends
+            self._owner = None
         self.fired = False  # set when this invocation's deadline has been enforced
         #: on a frozen lab clock a handler's ``time.sleep`` takes lab time, not real time:
         #: ``shift_s`` is the lab time slept so far (this invocation's and its children's),
@@ -66,6 +69,13 @@ class ActiveInvocation:
         self.shift_s = 0.0
         self.tid = threading.get_ident()
         self.imported_lazily = False  # the handler imported a module of its package late
+
+    @property
+    def owner(self) -> ActiveInvocation:
+        """The invocation whose deadline applies: this one, or the caller whose deadline
+        comes first (whose ``fired`` flag and lab time slept count)."""
+        owner = self._owner
+        return self if owner is None else owner
 
     def sleep_virtually(self, seconds: float) -> None:
         """Count ``seconds`` of lab time slept, here and in every invocation that waits

@@ -553,3 +553,16 @@ def test_claims_for_context() -> None:
         "custom:doc": '{"a":[1,2]}',
         "custom:none": "null",
     }
+
+
+def test_pyjwt_is_imported_on_first_use_only() -> None:
+    """A kernel that never checks a JWT never imports PyJWT (a fresh interpreter: this one
+    has it loaded already); the checks above show it is there when a token is checked."""
+    import subprocess
+    import sys
+
+    code = "import sys, helpers; helpers.connect(scope='jwt-import'); print('jwt' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip().splitlines()[-1] == "False"

@@ -826,3 +826,40 @@ def test_moto_simple_lambda_backend_runs_functions_too(aws: Aws) -> None:
         response = aws.lam.invoke(FunctionName="simple", Payload=b'{"n": 1}')
         assert response["Payload"].read() == b'{"got": {"n": 1}}'  # not moto's canned text
         assert body(aws.invoke("simple", {"n": 2})) == {"got": {"n": 2}}
+
+
+def test_an_invocation_leaves_no_cyclic_garbage(aws: Aws) -> None:
+    """An invocation's bookkeeping (its ActiveInvocation and log) is freed when it ends,
+    not left for the garbage collector: a cycle there made every request's leftovers
+    trigger the collector's passes (an invocation is its own deadline's owner without a
+    reference to itself)."""
+    import gc
+
+    from helpers.lambda_runtime.state import ActiveInvocation
+
+    aws.function("nogarbage")
+    aws.invoke("nogarbage")  # the cold start's one-off objects
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for _ in range(5):
+            assert aws.invoke("nogarbage").function_error is None
+        gc.collect()
+        left = [o for o in gc.garbage if isinstance(o, ActiveInvocation)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert left == []
+
+
+def test_the_owner_of_an_invocation_is_itself_or_the_caller_with_the_nearer_deadline() -> None:
+    from helpers.lambda_runtime.state import ActiveInvocation
+
+    outer = ActiveInvocation("outer", {}, None, None, deadline=10.0, parent=None)  # type: ignore[arg-type]
+    near = ActiveInvocation("near", {}, None, None, deadline=20.0, parent=outer)  # type: ignore[arg-type]
+    far = ActiveInvocation("far", {}, None, None, deadline=5.0, parent=outer)  # type: ignore[arg-type]
+    assert outer.owner is outer
+    assert (near.owner, near.deadline) == (outer, 10.0)
+    assert (far.owner, far.deadline) == (far, 5.0)
+    near.sleep_virtually(1.5)
+    assert (near.owner.shift_s, near.remaining_s(0.0)) == (1.5, 8.5)

@@ -27,10 +27,15 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jwt
 import requests
+
+# PyJWT (and the cryptography it loads) is imported where a token is first checked, not
+# with this module: the data plane imports it at every kernel start, and most notebooks
+# never check a JWT (about 0.05 s per start)
+if TYPE_CHECKING:
+    import jwt
 
 __all__ = [
     "COGNITO_DATE_CLAIMS",
@@ -166,6 +171,8 @@ class JwksCache:
 
     # -- fetching
     def _fetch(self, issuer: str) -> dict[str, jwt.PyJWK]:
+        import jwt
+
         self.fetches[issuer] += 1
         discovery = self._get_json(issuer.rstrip("/") + "/.well-known/openid-configuration")
         jwks_uri = discovery.get("jwks_uri")
@@ -351,6 +358,8 @@ def _verified_claims(
     whose keys to use (or raises :class:`TokenRejected`)."""
     if token.count(".") != 2:
         raise TokenRejected("segments")
+    import jwt
+
     try:
         header = jwt.get_unverified_header(token)
         unverified = jwt.decode(token, options={"verify_signature": False})

@@ -7,15 +7,16 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from typing import Any
-
-from jsonschema import Draft4Validator, ValidationError
-from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource, Unresolvable
-from referencing.jsonschema import DRAFT4
+from typing import TYPE_CHECKING, Any
 
 from ..context import InvocationContext, MethodRequest
 from ..errors import BadRequestBody, BadRequestParameters, EmulatorLimitation
+
+# jsonschema and referencing are imported where a body is first validated, not with this
+# module: the pipeline imports it at every kernel start, and most notebooks never validate
+# a body (importing jsonschema costs about 0.1 s)
+if TYPE_CHECKING:
+    from jsonschema import Draft4Validator, ValidationError
 
 #: names in "Missing required request parameters: [...]" follow the method's declaration
 #: order; LocalStack sorts them [unc]
@@ -130,6 +131,11 @@ def describe(error: ValidationError) -> str:
 
 @lru_cache(maxsize=256)
 def _validator(name: str, models: tuple[tuple[str, str], ...]) -> Draft4Validator:
+    from jsonschema import Draft4Validator
+    from referencing import Registry, Resource
+    from referencing.exceptions import NoSuchResource
+    from referencing.jsonschema import DRAFT4
+
     schemas = dict(models)
 
     def schema_of(model: str) -> Any:
@@ -175,6 +181,8 @@ def body_errors(body: bytes, name: str, models: dict[str, dict[str, Any]]) -> li
         instance = json.loads(body) if body.strip() else EMPTY_BODY
     except ValueError as exc:
         return [f"Invalid JSON in request body: {exc}"]  # [unc] wording
+    from referencing.exceptions import Unresolvable
+
     frozen = tuple(sorted((k, m.get("schema") or "{}") for k, m in models.items()))
     validator = _validator(name, frozen)
     try:
