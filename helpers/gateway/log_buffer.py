@@ -9,9 +9,10 @@ CloudWatch Logs (or Kinesis Data Firehose) in batches just before anything reads
 from __future__ import annotations
 
 import hashlib
-import threading
 from functools import lru_cache
 from typing import Any, NamedTuple
+
+from .batches import Batched
 
 
 class Line(NamedTuple):
@@ -33,20 +34,14 @@ def stream_name(*parts: str) -> str:
     return hashlib.md5("/".join(parts).encode()).hexdigest()
 
 
-class LogBuffer:
+class LogBuffer(Batched[Line]):
     def __init__(self, flush_every: int = 20_000) -> None:
-        self._pending: list[Line] = []
-        self._lock = threading.Lock()
-        self._flush_every = flush_every
+        super().__init__(flush_every)
 
-    def add(self, line: Line) -> None:
-        self._pending.append(line)
-        if len(self._pending) >= self._flush_every:
-            self.flush()
+    add = Batched.push
 
     def flush(self) -> None:
-        with self._lock:
-            pending, self._pending = self._pending, []
+        pending = self.take()
         if not pending:
             return
         batches: dict[tuple, list[dict]] = {}
@@ -64,8 +59,7 @@ class LogBuffer:
                 _to_logs(*key, events)
 
     def clear(self) -> None:
-        with self._lock:
-            self._pending = []
+        self.take()
 
 
 def _to_logs(

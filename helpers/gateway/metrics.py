@@ -12,9 +12,10 @@ alarm) work as on AWS (moto's CloudWatch computes them: :mod:`helpers.ops.moto_c
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 from typing import NamedTuple
+
+from .batches import Batched
 
 NAMESPACE = "AWS/ApiGateway"
 #: metrics whose values are kept for percentiles (the others are counts: Sum is enough)
@@ -53,20 +54,14 @@ def metric_api_name(name: str, api_id: str) -> str:
     return cleaned or api_id
 
 
-class MetricsRecorder:
+class MetricsRecorder(Batched[Sample]):
     def __init__(self, flush_every: int = 50_000) -> None:
-        self._pending: list[Sample] = []
-        self._lock = threading.Lock()
-        self._flush_every = flush_every
+        super().__init__(flush_every)
 
-    def record(self, sample: Sample) -> None:
-        self._pending.append(sample)
-        if len(self._pending) >= self._flush_every:
-            self.flush()
+    record = Batched.push
 
     def flush(self) -> None:
-        with self._lock:
-            pending, self._pending = self._pending, []
+        pending = self.take()
         if not pending:
             return
         stats: dict[tuple, list] = {}
