@@ -21,10 +21,8 @@ import time
 import tracemalloc
 from typing import Any
 
-import boto3
-
 # benchmarks/run.py, beside this script (its directory is on sys.path)
-from run import HANDLER, build_http_api, deploy_function, lambda_uri
+from run import build_http_api, build_proxy_api
 
 import helpers
 
@@ -66,27 +64,7 @@ def metric_points() -> int:
 
 
 def build_rest_api(lab: Any) -> str:
-    apigw = boto3.client("apigateway")
-    api_id = apigw.create_rest_api(name="memory", endpointConfiguration={"types": ["REGIONAL"]})[
-        "id"
-    ]
-    arn = deploy_function(
-        "bench",
-        HANDLER,
-        lab.execution_role(),
-        f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/*/*/*",
-    )
-    root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
-    res = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="{item}")["id"]
-    apigw.put_method(restApiId=api_id, resourceId=res, httpMethod="GET", authorizationType="NONE")
-    apigw.put_integration(
-        restApiId=api_id,
-        resourceId=res,
-        httpMethod="GET",
-        type="AWS_PROXY",
-        integrationHttpMethod="POST",
-        uri=lambda_uri(arn),
-    )
+    apigw, api_id, _, _ = build_proxy_api(lab, "memory")
     apigw.create_deployment(restApiId=api_id, stageName="prod")
     return api_id
 

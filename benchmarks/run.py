@@ -97,11 +97,11 @@ def add_templated_method(
 MOCK_200 = {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}}
 
 
-def build_api(lab: helpers.Lab) -> str:
+def build_proxy_api(lab: helpers.Lab, name: str) -> tuple[Any, str, str, str]:
+    """A regional REST API with GET /{item} on a Lambda proxy integration to a trivial
+    function (not deployed yet). Returns (client, api id, root resource id, function ARN)."""
     apigw = boto3.client("apigateway")
-    api_id = apigw.create_rest_api(name="bench", endpointConfiguration={"types": ["REGIONAL"]})[
-        "id"
-    ]
+    api_id = apigw.create_rest_api(name=name, endpointConfiguration={"types": ["REGIONAL"]})["id"]
     arn = deploy_function(
         "bench",
         HANDLER,
@@ -119,6 +119,11 @@ def build_api(lab: helpers.Lab) -> str:
         integrationHttpMethod="POST",
         uri=lambda_uri(arn),
     )
+    return apigw, api_id, root, arn
+
+
+def build_api(lab: helpers.Lab) -> str:
+    apigw, api_id, root, arn = build_proxy_api(lab, "bench")
     add_mapping_methods(apigw, api_id, root, arn)
     add_authorized_methods(lab, apigw, api_id, root, arn)
     apigw.create_deployment(restApiId=api_id, stageName="prod")
