@@ -6,6 +6,7 @@ legend; break-even points are marked where the caller found them."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
@@ -42,9 +43,7 @@ def monthly_cost(
     for colour, (name, costs) in zip(COLOURS, curves.items(), strict=False):
         points = [(v, c) for v, c in zip(volumes, costs, strict=True) if c > 0]
         ax.plot([v for v, _ in points], [c for _, c in points], color=colour, label=name)
-    for x, y, label in marks:
-        ax.plot([x], [y], marker="o", color="black")
-        ax.annotate(label, (x, y), textcoords="offset points", xytext=(8, -14), fontsize="small")
+    _mark(ax, marks, (8, -14))
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(_requests))
@@ -69,9 +68,7 @@ def per_million_vs_payload(
     ax = fig.subplots()
     for colour, (name, costs) in zip(COLOURS, curves.items(), strict=False):
         ax.step(sizes_kb, costs, where="post", color=colour, label=name)
-    for x, y, label in marks:
-        ax.plot([x], [y], marker="o", color="black")
-        ax.annotate(label, (x, y), textcoords="offset points", xytext=(8, 6), fontsize="small")
+    _mark(ax, marks, (8, 6))
     ax.yaxis.set_major_formatter(FuncFormatter(_dollars))
     ax.set_xlabel("request + response size per call (KB)")
     ax.set_ylabel("USD per million calls")
@@ -93,9 +90,7 @@ def polling_vs_push(
     ax = fig.subplots()
     for colour, (name, costs) in zip(COLOURS, curves.items(), strict=False):
         ax.plot(intervals_s, costs, color=colour, label=name)
-    for x, y, label in marks:
-        ax.plot([x], [y], marker="o", color="black")
-        ax.annotate(label, (x, y), textcoords="offset points", xytext=(8, 6), fontsize="small")
+    _mark(ax, marks, (8, 6))
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g} s"))
@@ -106,3 +101,10 @@ def polling_vs_push(
     ax.grid(alpha=0.3, which="both")
     ax.legend(loc="upper right")
     return fig
+
+
+def _mark(ax: Any, marks: Sequence[tuple[float, float, str]], offset: tuple[int, int]) -> None:
+    """A black dot and its label at each (x, y, label)."""
+    for x, y, label in marks:
+        ax.plot([x], [y], marker="o", color="black")
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=offset, fontsize="small")
