@@ -24,13 +24,26 @@ def _members(operation: str) -> frozenset[str]:
 
 class V2Model(ApiModel):
     SERVICE = "apigatewayv2"
-    #: the create/update/delete operations and the id they return
+    #: the resource's name in its operations: create_<NOUN>, update_<NOUN>, delete_<NOUN>
+    NOUN: ClassVar[str] = ""
+    #: the create/update/delete operations and the id they return (from NOUN; the id is
+    #: ``<Noun>Id`` unless a class names it)
     CREATE: ClassVar[str] = ""
     UPDATE: ClassVar[str] = ""
     DELETE: ClassVar[str] = ""
     ID: ClassVar[str] = ""
-    #: Fn::GetAtt name → response key
+    #: Fn::GetAtt name → response key: the create response's key of the same name
     ATTRIBUTE_KEYS: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.NOUN:
+            cls.CREATE, cls.UPDATE, cls.DELETE = (
+                f"{verb}_{cls.NOUN}" for verb in ("create", "update", "delete")
+            )
+            if "ID" not in cls.__dict__:
+                cls.ID = "".join(part.title() for part in cls.NOUN.split("_")) + "Id"
+        cls.ATTRIBUTE_KEYS = {name: name for name in cls.ATTRIBUTES}
 
     def params(self, operation: str) -> dict[str, Any]:
         members = _members(operation)
@@ -64,9 +77,8 @@ class Api(V2Model):
     auto-deploying ``$default`` stage."""
 
     TYPE = "AWS::ApiGatewayV2::Api"
-    CREATE, UPDATE, DELETE, ID = "create_api", "update_api", "delete_api", "ApiId"
+    NOUN = "api"
     ATTRIBUTES = ("ApiId", "ApiEndpoint")
-    ATTRIBUTE_KEYS = {"ApiId": "ApiId", "ApiEndpoint": "ApiEndpoint"}  # noqa: RUF012
     TAGGABLE = True
 
     def create(self) -> None:
@@ -130,14 +142,8 @@ class Api(V2Model):
 
 class Integration(V2Model):
     TYPE = "AWS::ApiGatewayV2::Integration"
-    CREATE, UPDATE, DELETE, ID = (
-        "create_integration",
-        "update_integration",
-        "delete_integration",
-        "IntegrationId",
-    )
+    NOUN = "integration"
     ATTRIBUTES = ("IntegrationId",)
-    ATTRIBUTE_KEYS = {"IntegrationId": "IntegrationId"}  # noqa: RUF012
 
     def convert(self, params: dict[str, Any]) -> dict[str, Any]:
         if "TimeoutInMillis" in params:
@@ -147,9 +153,8 @@ class Integration(V2Model):
 
 class Route(V2Model):
     TYPE = "AWS::ApiGatewayV2::Route"
-    CREATE, UPDATE, DELETE, ID = "create_route", "update_route", "delete_route", "RouteId"
+    NOUN = "route"
     ATTRIBUTES = ("RouteId",)
-    ATTRIBUTE_KEYS = {"RouteId": "RouteId"}  # noqa: RUF012
 
     def convert(self, params: dict[str, Any]) -> dict[str, Any]:
         # the template writes {"Required": true} or a bare boolean; the API a ParameterConstraints
@@ -164,19 +169,13 @@ class Route(V2Model):
 
 class Deployment(V2Model):
     TYPE = "AWS::ApiGatewayV2::Deployment"
-    CREATE, UPDATE, DELETE, ID = (
-        "create_deployment",
-        "update_deployment",
-        "delete_deployment",
-        "DeploymentId",
-    )
+    NOUN = "deployment"
     ATTRIBUTES = ("DeploymentId",)
-    ATTRIBUTE_KEYS = {"DeploymentId": "DeploymentId"}  # noqa: RUF012
 
 
 class Stage(V2Model):
     TYPE = "AWS::ApiGatewayV2::Stage"
-    CREATE, UPDATE, DELETE, ID = "create_stage", "update_stage", "delete_stage", "StageName"
+    NOUN, ID = "stage", "StageName"
     TAGGABLE = True
 
     def convert(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -198,14 +197,8 @@ class Stage(V2Model):
 
 class Authorizer(V2Model):
     TYPE = "AWS::ApiGatewayV2::Authorizer"
-    CREATE, UPDATE, DELETE, ID = (
-        "create_authorizer",
-        "update_authorizer",
-        "delete_authorizer",
-        "AuthorizerId",
-    )
+    NOUN = "authorizer"
     ATTRIBUTES = ("AuthorizerId",)
-    ATTRIBUTE_KEYS = {"AuthorizerId": "AuthorizerId"}  # noqa: RUF012
 
     def convert(self, params: dict[str, Any]) -> dict[str, Any]:
         if "AuthorizerResultTtlInSeconds" in params:
@@ -215,12 +208,7 @@ class Authorizer(V2Model):
 
 class DomainName(V2Model):
     TYPE = "AWS::ApiGatewayV2::DomainName"
-    CREATE, UPDATE, DELETE, ID = (
-        "create_domain_name",
-        "update_domain_name",
-        "delete_domain_name",
-        "DomainName",
-    )
+    NOUN, ID = "domain_name", "DomainName"
     ATTRIBUTES = ("RegionalDomainName", "RegionalHostedZoneId", "DomainNameArn")
     TAGGABLE = True
 
@@ -243,14 +231,8 @@ class DomainName(V2Model):
 
 class ApiMapping(V2Model):
     TYPE = "AWS::ApiGatewayV2::ApiMapping"
-    CREATE, UPDATE, DELETE, ID = (
-        "create_api_mapping",
-        "update_api_mapping",
-        "delete_api_mapping",
-        "ApiMappingId",
-    )
+    NOUN = "api_mapping"
     ATTRIBUTES = ("ApiMappingId",)
-    ATTRIBUTE_KEYS = {"ApiMappingId": "ApiMappingId"}  # noqa: RUF012
 
     def ids(self) -> dict[str, Any]:
         return {"DomainName": self.props.get("DomainName"), "ApiMappingId": self.ref}
