@@ -49,21 +49,22 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 class Edition:
     language: str
     title: str
-    #: where its pages go under the site's root ("" or "ja/")
+    #: where its pages go under the site's root, and its notebooks' subfolder ("" or "ja/")
     prefix: str
-    notebooks: str
-    exercises: str
-    solutions: str
     landing: Path
     readme: Path
     #: words of the site, in this language
     words: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def notebooks(self) -> str:
+        return f"notebooks/{self.prefix}[0-9]*.ipynb"
+
     def sources(self) -> dict[str, list[Path]]:
         return {
             "course": sorted(ROOT.glob(self.notebooks)),
-            "labs": sorted(ROOT.glob(self.exercises)),
-            "solutions": sorted(ROOT.glob(self.solutions)),
+            "labs": sorted(ROOT.glob(f"labs/exercises/{self.prefix}[0-9]*.ipynb")),
+            "solutions": sorted(ROOT.glob(f"labs/solutions/{self.prefix}[0-9]*.ipynb")),
         }
 
     def exists(self) -> bool:
@@ -79,9 +80,6 @@ EDITIONS = [
         language="en",
         title="apigw-lab: learn Amazon API Gateway by doing",
         prefix="",
-        notebooks="notebooks/[0-9]*.ipynb",
-        exercises="labs/exercises/[0-9]*.ipynb",
-        solutions="labs/solutions/[0-9]*.ipynb",
         landing=SITE / "landing.md",
         readme=ROOT / "README.md",
         words={
@@ -105,9 +103,6 @@ EDITIONS = [
         language="ja",
         title="apigw-lab: 手を動かして学ぶ Amazon API Gateway",
         prefix="ja/",
-        notebooks="notebooks/ja/[0-9]*.ipynb",
-        exercises="labs/exercises/ja/[0-9]*.ipynb",
-        solutions="labs/solutions/ja/[0-9]*.ipynb",
         landing=SITE / "landing.ja.md",
         readme=ROOT / "README.ja.md",
         words={
