@@ -177,10 +177,18 @@ class RestApiKit:
         fn_arn: str,
         *,
         timeout_ms: int | None = None,
+        authorization: str = "NONE",
+        **method: Any,
     ) -> str:
+        """A Lambda proxy method at ``path``; ``authorization`` and ``method`` (authorizerId,
+        authorizationScopes, ...) are the put_method's own."""
         rid = self.resource(api_id, path)
         self.apigw.put_method(
-            restApiId=api_id, resourceId=rid, httpMethod=http_method, authorizationType="NONE"
+            restApiId=api_id,
+            resourceId=rid,
+            httpMethod=http_method,
+            authorizationType=authorization,
+            **method,
         )
         extra = {"timeoutInMillis": timeout_ms} if timeout_ms is not None else {}
         self.apigw.put_integration(

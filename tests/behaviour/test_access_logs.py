@@ -188,22 +188,7 @@ def test_identity_and_authorizer_variables(kit: Any, lab: Any) -> None:
         authorizerUri="arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
         f"{auth_fn}/invocations",
     )["id"]
-    rid = kit.resource(api_id, "/hello")
-    kit.apigw.put_method(
-        restApiId=api_id,
-        resourceId=rid,
-        httpMethod="GET",
-        authorizationType="CUSTOM",
-        authorizerId=authorizer,
-    )
-    kit.apigw.put_integration(
-        restApiId=api_id,
-        resourceId=rid,
-        httpMethod="GET",
-        type="AWS_PROXY",
-        integrationHttpMethod="POST",
-        uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{backend}/invocations",
-    )
+    kit.method(api_id, "/hello", "GET", backend, authorization="CUSTOM", authorizerId=authorizer)
     kit.permit(backend, api_id)
     kit.permit(auth_fn, api_id, source_arn=f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/*")
     kit.deploy(api_id)

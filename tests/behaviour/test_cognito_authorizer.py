@@ -70,22 +70,14 @@ def cognito_api(
         identitySource="method.request.header.Authorization",
         **extra,
     )["id"]
-    rid = kit.resource(api_id, "/pets")
-    kit.apigw.put_method(
-        restApiId=api_id,
-        resourceId=rid,
-        httpMethod="GET",
-        authorizationType="COGNITO_USER_POOLS",
+    kit.method(
+        api_id,
+        "/pets",
+        "GET",
+        backend,
+        authorization="COGNITO_USER_POOLS",
         authorizerId=authorizer_id,
         **({"authorizationScopes": scopes} if scopes else {}),
-    )
-    kit.apigw.put_integration(
-        restApiId=api_id,
-        resourceId=rid,
-        httpMethod="GET",
-        type="AWS_PROXY",
-        integrationHttpMethod="POST",
-        uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{backend}/invocations",
     )
     kit.permit(backend, api_id)
     kit.deploy(api_id, "prod")

@@ -148,7 +148,6 @@ def test_a_cognito_authorizer_accepts_the_scope_it_demands(
     functions = Path(__file__).resolve().parents[2] / "functions"
     backend = kit.function(functions / "whoami.py")
     api_id = kit.rest_api()
-    resource = kit.resource(api_id, "/profile")
     pool_arn = pool["cognito"].describe_user_pool(UserPoolId=pool["id"])["UserPool"]["Arn"]
     authorizer = kit.apigw.create_authorizer(
         restApiId=api_id,
@@ -157,21 +156,14 @@ def test_a_cognito_authorizer_accepts_the_scope_it_demands(
         providerARNs=[pool_arn],
         identitySource="method.request.header.Authorization",
     )["id"]
-    kit.apigw.put_method(
-        restApiId=api_id,
-        resourceId=resource,
-        httpMethod="GET",
-        authorizationType="COGNITO_USER_POOLS",
+    kit.method(
+        api_id,
+        "/profile",
+        "GET",
+        backend,
+        authorization="COGNITO_USER_POOLS",
         authorizerId=authorizer,
         authorizationScopes=["profile-api/read"],
-    )
-    kit.apigw.put_integration(
-        restApiId=api_id,
-        resourceId=resource,
-        httpMethod="GET",
-        type="AWS_PROXY",
-        integrationHttpMethod="POST",
-        uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{backend}/invocations",
     )
     kit.permit(backend, api_id)
     kit.deploy(api_id, "prod")

@@ -329,22 +329,7 @@ def test_authorizer_without_permission_is_500(kit: Any) -> None:
         identitySource="method.request.header.Authorization",
         authorizerUri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{auth_fn}/invocations",
     )["id"]
-    rid = kit.resource(api_id, "/pets")
-    kit.apigw.put_method(
-        restApiId=api_id,
-        resourceId=rid,
-        httpMethod="GET",
-        authorizationType="CUSTOM",
-        authorizerId=authorizer,
-    )
-    kit.apigw.put_integration(
-        restApiId=api_id,
-        resourceId=rid,
-        httpMethod="GET",
-        type="AWS_PROXY",
-        integrationHttpMethod="POST",
-        uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{backend}/invocations",
-    )
+    kit.method(api_id, "/pets", "GET", backend, authorization="CUSTOM", authorizerId=authorizer)
     kit.permit(backend, api_id)
     kit.deploy(api_id)
     resp = requests.get(kit.url(api_id, "prod", "/pets"), headers={"Authorization": "allow-bob"})
