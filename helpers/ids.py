@@ -6,7 +6,7 @@ an ``IdSource`` seeded when the lab starts, so notebook outputs repeat run after
 
 from __future__ import annotations
 
-import base64
+import binascii
 import random
 
 #: the RFC 4122 variant and version 4 bits, as ``uuid.UUID(..., version=4)`` sets them
@@ -28,13 +28,13 @@ class IdSource:
         """A version-4 shaped UUID, as API Gateway and Lambda use for request ids (what
         ``str(uuid.UUID(int=bits, version=4))`` gives, without building the object: this
         runs two or three times per request)."""
-        n = (self._rng.getrandbits(128) & _UUID_KEEP) | _UUID_SET
-        h = f"{n:032x}"
+        h = ((self._rng.getrandbits(128) & _UUID_KEEP) | _UUID_SET).to_bytes(16).hex()
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def token(self, nbytes: int = 10) -> str:
         """Base64 text such as an ``extendedRequestId`` (``"JaxQjEw1IAMFlmQ="``)."""
-        return base64.b64encode(self._rng.getrandbits(nbytes * 8).to_bytes(nbytes, "big")).decode()
+        raw = self._rng.getrandbits(nbytes * 8).to_bytes(nbytes)
+        return binascii.b2a_base64(raw, newline=False).decode()
 
     def seed_value(self) -> int:
         """A seed for another source derived from this one (e.g. one per WebSocket

@@ -154,13 +154,44 @@ _ENCODER = json.JSONEncoder(default=_default)
 _ENCODER_UNICODE = json.JSONEncoder(default=_default, ensure_ascii=False)
 
 
+def _float_text(value: float) -> str:
+    """A float as json.dumps writes it (``allow_nan``: NaN and Infinity as JavaScript has
+    them)."""
+    if value != value:
+        return "NaN"
+    if value in (math.inf, -math.inf):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+def _one_shot(ensure_ascii: bool) -> Any:
+    """``JSONEncoder(default=_default, ensure_ascii=...).encode`` without its per-call
+    set-up: the standard library's C encoder called directly (a handler's answer is
+    marshalled at every invocation). None where the C encoder is not available."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    quote = json.encoder.encode_basestring_ascii if ensure_ascii else json.encoder.encode_basestring
+
+    def encode(value: Any) -> str:
+        # a fresh markers dict each call, as JSONEncoder does: it finds circular references
+        return "".join(make({}, _default, quote, None, ": ", ", ", False, False, True)(value, 0))
+
+    return encode
+
+
+_ENCODE = {
+    True: _one_shot(False) or _ENCODER_UNICODE.encode,
+    False: _one_shot(True) or _ENCODER.encode,
+}
+
+
 def marshal(result: Any, run_time: str) -> bytes:
     """The Invoke payload for a handler's return value (bytes pass through unchanged)."""
     if isinstance(result, bytes):
         return result
-    encoder = _ENCODER_UNICODE if run_time == "python3.12" else _ENCODER
     try:
-        return encoder.encode(result).encode()
+        return _ENCODE[run_time == "python3.12"](result).encode()
     except Exception as exc:
         raise RuntimeFault("Runtime.MarshalError", f"Unable to marshal response: {exc}") from None
 

@@ -43,7 +43,7 @@ class Limits:
                 left = [b.level(now) for b in buckets]
                 return Admission(limit, tuple(zip(limits, left, strict=True)))
         for bucket in buckets:
-            bucket.take(now)
+            bucket.tokens -= 1.0  # has_token(now) has just brought it up to ``now``
         return Admission(None, tuple(zip(limits, [b.tokens for b in buckets], strict=True)))
 
     def clear(self) -> None:

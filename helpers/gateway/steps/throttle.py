@@ -88,10 +88,12 @@ def step(ctx: InvocationContext) -> None:
         tokens = {x.level: round(left, 3) for x, left in verdict.tokens_left}
         ctx.trace.add("throttle", f"{x.level} bucket empty", tokens=tokens)
         raise _throttled(ctx, f"{x.label}: no token left (rate {x.rate:g}/s, burst {x.burst})")
-    if grant is None and all(
-        x.rate >= layers.ACCOUNT_RATE and x.burst >= layers.ACCOUNT_BURST for x in limits
-    ):
-        return  # only the default account-sized limits: nothing worth a trace line
+    if grant is None:
+        for x in limits:
+            if x.rate < layers.ACCOUNT_RATE or x.burst < layers.ACCOUNT_BURST:
+                break
+        else:
+            return  # only the default account-sized limits: nothing worth a trace line
     tokens = {x.level: round(left, 3) for x, left in verdict.tokens_left}
     if quota_left is None:
         ctx.trace.add("throttle", "admitted", tokens=tokens)
