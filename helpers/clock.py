@@ -59,15 +59,16 @@ class LabClock:
         #: called with the new time whenever a notebook moves the clock (freeze, advance):
         #: what runs on the lab clock (WebSocket idle time-outs, DynamoDB TTL) catches up
         self.listeners: list[Callable[[float], None]] = []
+        #: whether the clock stands still (frozen by a notebook); and while it does, the time
+        #: it shows, read once per move: every request reads the clock several times
+        self.frozen = False
+        self._frozen_at: float | None = None
 
     def _moved(self) -> None:
-        now = self.now()
+        self._frozen_at = now = time.time()
+        self.frozen = True
         for listener in list(self.listeners):
             listener(now)
-
-    @property
-    def frozen(self) -> bool:
-        return self._coordinates is not None
 
     #: the lab clock can jump ahead at once (the moto target); a real account's cannot
     jumps = True
@@ -82,7 +83,8 @@ class LabClock:
 
     def now(self) -> float:
         """Seconds since the epoch, as the lab sees them."""
-        return time.time()
+        at = self._frozen_at
+        return time.time() if at is None else at
 
     def datetime(self) -> _dt.datetime:
         return _dt.datetime.fromtimestamp(self.now(), tz=_dt.UTC)
@@ -116,6 +118,8 @@ class LabClock:
             self._traveller.stop()
         self._traveller = None
         self._coordinates = None
+        self.frozen = False
+        self._frozen_at = None
 
     def __repr__(self) -> str:
         state = "frozen" if self.frozen else "following wall time"

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 
 from .bucket import BucketStore
 from .layers import ACCOUNT_BURST, ACCOUNT_RATE, Limit
 from .quota import QuotaLedger
 
 
-@dataclass(frozen=True, slots=True)
 class Admission:
     """What the buckets said: the first empty one (None: admitted) and, per limit, the
-    tokens left after this request."""
+    tokens left after this request (``tokens_left``: (limit, tokens) pairs)."""
 
-    refused_by: Limit | None
-    tokens_left: tuple[tuple[Limit, float], ...]
+    __slots__ = ("_levels", "_limits", "refused_by")
+
+    def __init__(self, refused_by: Limit | None, limits: list[Limit], levels: list[float]):
+        self.refused_by = refused_by
+        self._limits = limits
+        self._levels = levels
+
+    @property
+    def tokens_left(self) -> tuple[tuple[Limit, float], ...]:
+        return tuple(zip(self._limits, self._levels, strict=True))
 
 
 class Limits:
@@ -36,15 +42,19 @@ class Limits:
     def admit(self, limits: list[Limit], now: float) -> Admission:
         """Check every bucket in order; take a token from each only if all have one."""
         get = self.buckets.get
-        buckets = [get(x.scope, x.rate, x.burst, now) for x in limits]
-        for limit, bucket in zip(limits, buckets, strict=True):
+        buckets = []
+        for limit in limits:
+            bucket = get(limit.scope, limit.rate, limit.burst, now)
             if not bucket.has_token(now):
-                # level(now): the buckets after this one were not looked at yet
-                left = [b.level(now) for b in buckets]
-                return Admission(limit, tuple(zip(limits, left, strict=True)))
+                # every bucket's level at ``now``: those after this one were not looked at yet
+                left = [get(x.scope, x.rate, x.burst, now).level(now) for x in limits]
+                return Admission(limit, limits, left)
+            buckets.append(bucket)
+        levels = []
         for bucket in buckets:
             bucket.tokens -= 1.0  # has_token(now) has just brought it up to ``now``
-        return Admission(None, tuple(zip(limits, [b.tokens for b in buckets], strict=True)))
+            levels.append(bucket.tokens)
+        return Admission(None, limits, levels)
 
     def clear(self) -> None:
         with self.lock:

@@ -19,36 +19,34 @@ from ..ws_errors import Throttled as WebSocketThrottled
 def _limits(ctx: InvocationContext) -> list[Limit]:
     assert ctx.stage is not None
     state = ctx.plane.limits
-    found: list[Limit | None] = []
+    found: list[Limit] = []
     if ctx.api_type == "REST":
         assert ctx.route is not None
         method = ctx.route.http_method
         if ctx.usage is not None:
-            found.append(
-                layers.plan_limit(
-                    ctx.usage, ctx.api_id, ctx.stage.name, f"{ctx.resource_path}/{method}"
-                )
+            plan = layers.plan_limit(
+                ctx.usage, ctx.api_id, ctx.stage.name, f"{ctx.resource_path}/{method}"
             )
-        found.append(
-            layers.stage_limit(
-                ctx.api_id, ctx.stage.name, ctx.stage.method_settings, ctx.resource_path, method
-            )
+            if plan is not None:
+                found.append(plan)
+        stage = layers.stage_limit(
+            ctx.api_id, ctx.stage.name, ctx.stage.method_settings, ctx.resource_path, method
         )
     else:
         raw = ctx.stage.raw
-        found.append(
-            layers.route_limit(
-                ctx.api_id,
-                ctx.stage.name,
-                ctx.route_key,
-                getattr(raw, "route_settings", None),
-                getattr(raw, "default_route_settings", None),
-            )
+        stage = layers.route_limit(
+            ctx.api_id,
+            ctx.stage.name,
+            ctx.route_key,
+            getattr(raw, "route_settings", None),
+            getattr(raw, "default_route_settings", None),
         )
+    if stage is not None:
+        found.append(stage)
     found.append(
         layers.account_limit(ctx.account_id, ctx.region, state.account_rate, state.account_burst)
     )
-    return [x for x in found if x is not None]
+    return found
 
 
 def _throttled(ctx: InvocationContext, reason: str) -> GatewayError:
