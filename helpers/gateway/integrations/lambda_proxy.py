@@ -8,7 +8,7 @@ import json
 import time
 from typing import Any
 
-from ..context import InvocationContext, called_domain, client_path, domain_prefix
+from ..context import InvocationContext, called_domain, client_path
 from ..errors import IntegrationFailure, InternalServerError
 from ..http import HttpResponse, header_problem
 from . import lambda_invoke
@@ -42,32 +42,41 @@ def is_binary(content_type: str | None, binary_media_types: list[str]) -> bool:
     return False
 
 
+#: ``requestContext.identity`` of a caller API Gateway knows nothing about, in the order
+#: real events list the keys; sourceIp and userAgent are filled in per request
+_IDENTITY: dict[str, Any] = {
+    "cognitoIdentityPoolId": None,
+    "accountId": None,
+    "cognitoIdentityId": None,
+    "caller": None,
+    "sourceIp": None,
+    "principalOrgId": None,
+    "accessKey": None,
+    "cognitoAuthenticationType": None,
+    "cognitoAuthenticationProvider": None,
+    "userArn": None,
+    "userAgent": None,
+    "user": None,
+}
+
+
 def identity(ctx: InvocationContext) -> dict[str, Any]:
     mreq = ctx.method_request
     assert mreq is not None
-    out: dict[str, Any] = {
-        "cognitoIdentityPoolId": None,
-        "accountId": None,
-        "cognitoIdentityId": None,
-        "caller": None,
-        "sourceIp": ctx.request.source_ip,
-        "principalOrgId": None,
-        "accessKey": None,
-        "cognitoAuthenticationType": None,
-        "cognitoAuthenticationProvider": None,
-        "userArn": None,
-        "userAgent": mreq.header("user-agent"),
-        "user": None,
-    }
+    out = _IDENTITY.copy()
+    out["sourceIp"] = ctx.request.source_ip
+    out["userAgent"] = mreq.header("user-agent")
     if ctx.source_vpce:
         out["vpceId"] = ctx.source_vpce
-    out.update(ctx.identity)
+    if ctx.identity:
+        out.update(ctx.identity)
     return out
 
 
 def request_context(ctx: InvocationContext) -> dict[str, Any]:
     mreq = ctx.method_request
     assert mreq is not None and ctx.stage is not None and ctx.route is not None
+    domain = called_domain(ctx)
     rc: dict[str, Any] = {
         "resourceId": ctx.route.resource_id,
         "resourcePath": ctx.resource_path,
@@ -78,11 +87,11 @@ def request_context(ctx: InvocationContext) -> dict[str, Any]:
         "accountId": ctx.account_id,
         "protocol": "HTTP/1.1",
         "stage": ctx.stage.name,
-        "domainPrefix": domain_prefix(ctx),
+        "domainPrefix": domain.partition(".")[0],
         "requestTimeEpoch": int(ctx.request_time * 1000),
         "requestId": ctx.request_id,
         "identity": identity(ctx),
-        "domainName": called_domain(ctx),
+        "domainName": domain,
         "apiId": ctx.api_id,
     }
     if ctx.authorizer is not None:

@@ -12,6 +12,17 @@ _DROPPED = {"connection", "content-length", "keep-alive", "transfer-encoding"}
 CLOUDFRONT_IP = "130.176.1.10"
 
 
+#: what CloudFront adds about the viewer, in the order it adds them (before Via)
+_EDGE_VIEWER = (
+    ("CloudFront-Forwarded-Proto", "https"),
+    ("CloudFront-Is-Desktop-Viewer", "true"),
+    ("CloudFront-Is-Mobile-Viewer", "false"),
+    ("CloudFront-Is-SmartTV-Viewer", "false"),
+    ("CloudFront-Is-Tablet-Viewer", "false"),
+    ("CloudFront-Viewer-Country", "US"),
+)
+
+
 #: header names already capitalized, by the name as sent
 _capitalized: dict[str, str] = {}
 
@@ -38,53 +49,44 @@ def step(ctx: InvocationContext) -> None:
     mreq = ctx.method_request
     assert mreq is not None and ctx.deployment is not None
     kind = ctx.endpoint_type
+    edge = kind == "EDGE"
     headers: dict[str, list[str]] = {}
-    for name, values in mreq.headers.items():
+    for name, values in mreq.headers.items():  # lists of this request's own (parse step)
         if name.lower() in _DROPPED:
             continue
-        if kind == "EDGE":
+        if edge:
             name = capitalize_header(name)
             if name == "Cookie":
                 values = [sort_cookies(v) for v in values]
-        headers.setdefault(name, []).extend(values)
+        known = headers.get(name)
+        if known is None:
+            headers[name] = values
+        else:
+            known.extend(values)
 
-    host = f"{ctx.api_id}.execute-api.{ctx.region}.amazonaws.com"
     ip = ctx.request.source_ip
     ids = ctx.plane.ids
     trace_id = f"Root=1-{int(ctx.request_time):08x}-{ids.hex(24)}"
-    headers["Host"] = [host]
-    if kind == "EDGE":
-        added = {
-            "CloudFront-Forwarded-Proto": "https",
-            "CloudFront-Is-Desktop-Viewer": "true",
-            "CloudFront-Is-Mobile-Viewer": "false",
-            "CloudFront-Is-SmartTV-Viewer": "false",
-            "CloudFront-Is-Tablet-Viewer": "false",
-            "CloudFront-Viewer-Country": "US",
-            "Via": f"2.0 {ids.hex(32)}.cloudfront.net (CloudFront)",
-            "X-Amz-Cf-Id": ids.token(40).rstrip("="),
-            "X-Amzn-Trace-Id": trace_id,
-            "X-Forwarded-For": f"{ip}, {CLOUDFRONT_IP}",
-            "X-Forwarded-Port": "443",
-            "X-Forwarded-Proto": "https",
-        }
+    headers["Host"] = [f"{ctx.api_id}.execute-api.{ctx.region}.amazonaws.com"]
+    if edge:
+        for name, value in _EDGE_VIEWER:
+            headers[name] = [value]
+        headers["Via"] = [f"2.0 {ids.hex(32)}.cloudfront.net (CloudFront)"]
+        headers["X-Amz-Cf-Id"] = [ids.token(40).rstrip("=")]
+        headers["X-Amzn-Trace-Id"] = [trace_id]
+        headers["X-Forwarded-For"] = [f"{ip}, {CLOUDFRONT_IP}"]
     else:
-        added = {
-            "X-Amzn-Trace-Id": trace_id,
-            "X-Forwarded-For": ip,
-            "X-Forwarded-Port": "443",
-            "X-Forwarded-Proto": "https",
-        }
-        if kind == "PRIVATE" and ctx.source_vpce:
-            added["x-amzn-vpce-id"] = ctx.source_vpce
-    for name, value in added.items():
-        headers[name] = [value]
+        headers["X-Amzn-Trace-Id"] = [trace_id]
+        headers["X-Forwarded-For"] = [ip]
+    headers["X-Forwarded-Port"] = ["443"]
+    headers["X-Forwarded-Proto"] = ["https"]
+    if kind == "PRIVATE" and ctx.source_vpce:
+        headers["x-amzn-vpce-id"] = [ctx.source_vpce]
     mreq.headers = headers
 
     if kind == "PRIVATE" and not ctx.source_vpce:
         raise Forbidden(reason="private API called from outside a VPC endpoint")
-    ctx.trace.add(
-        "endpoint",
-        kind,
-        **({"vpce": ctx.source_vpce} if ctx.source_vpce else {}),
-    )
+    if ctx.source_vpce:
+        ctx.trace.add("endpoint", kind, vpce=ctx.source_vpce)
+    else:
+        ctx.trace.add("endpoint", kind)
