@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .http import HttpResponse
+from .interned import interned
 from .limits.layers import stage_method_settings
 
 DEFAULT_TTL_S = 300
@@ -72,13 +73,12 @@ def policy_for(
     ttl = int(entry.get("cacheTtlInSeconds", DEFAULT_TTL_S))
     if ttl <= 0:
         return None
-    return CachePolicy(
-        ttl_s=min(ttl, MAX_TTL_S),
-        require_authorization=bool(entry.get("requireAuthorizationForCacheControl", True)),
-        unauthorized_strategy=str(
-            entry.get("unauthorizedCacheControlHeaderStrategy") or "SUCCEED_WITH_RESPONSE_HEADER"
-        ),
-        settings_key=key,
+    return interned(
+        CachePolicy,
+        min(ttl, MAX_TTL_S),
+        bool(entry.get("requireAuthorizationForCacheControl", True)),
+        str(entry.get("unauthorizedCacheControlHeaderStrategy") or "SUCCEED_WITH_RESPONSE_HEADER"),
+        key,
     )
 
 

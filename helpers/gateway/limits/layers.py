@@ -18,6 +18,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
+from ..interned import interned
+
 #: reference §1.2 [doc]
 ACCOUNT_RATE = 10_000.0
 ACCOUNT_BURST = 5_000
@@ -81,7 +83,7 @@ def plan_limit(grant: Any, api_id: str, stage: str, method_key: str) -> Limit | 
         # per key, across all the plan's stages [doc]
         scope = ("plan", grant.plan_id, grant.key_id)
         label = f"usage plan {grant.plan_name}, key {grant.masked_key}"
-    return Limit("usage plan", label, scope, *found)
+    return interned(Limit, "usage plan", label, scope, *found)
 
 
 def stage_limit(
@@ -94,11 +96,11 @@ def stage_limit(
     throttle = _throttle(entry, "throttlingRateLimit", "throttlingBurstLimit")
     if throttle is None:
         return None
-    method = f"{http_method} {resource_path}"
-    return Limit(
+    return interned(
+        Limit,
         "stage",
         f"stage {stage} method settings {key}",
-        ("stage", api_id, stage, method),
+        ("stage", api_id, stage, f"{http_method} {resource_path}"),
         *throttle,
     )
 
@@ -120,10 +122,13 @@ def route_limit(
         where = "default route settings"
     if throttle is None:
         return None
-    return Limit("route", f"stage {stage} {where}", ("route", api_id, stage, route_key), *throttle)
+    return interned(
+        Limit, "route", f"stage {stage} {where}", ("route", api_id, stage, route_key), *throttle
+    )
 
 
-#: the account limits made so far (one per account, Region and setting)
+#: the account limits made so far (one per account, Region and setting): every request of
+#: every API type needs one, found here without building its label
 _account_limits: dict[tuple[str, str, float, int], Limit] = {}
 
 
@@ -131,7 +136,9 @@ def account_limit(account_id: str, region: str, rate: float, burst: int) -> Limi
     key = (account_id, region, rate, burst)
     found = _account_limits.get(key)
     if found is None:
-        found = Limit("account", f"account {region}", ("account", account_id, region), rate, burst)
+        found = interned(
+            Limit, "account", f"account {region}", ("account", account_id, region), rate, burst
+        )
         if len(_account_limits) >= 256:
             _account_limits.clear()
         _account_limits[key] = found

@@ -19,14 +19,32 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..interned import interned
+
 DAY_S = 86_400
 PERIODS = ("DAY", "WEEK", "MONTH")
 #: weeks start on this weekday (Python: Monday=0 ... Sunday=6) [unc]
 WEEK_STARTS_ON = 6
 
 
+#: the periods worked out so far, by (day number, period): a period starts at a midnight,
+#: so the day decides it, and every request of a key with a quota asks
+_windows: dict[tuple[int, str], tuple[float, float]] = {}
+
+
 def period_window(now: float, period: str) -> tuple[float, float]:
     """[start, end) of the quota period that contains ``now`` (epoch seconds, UTC)."""
+    key = (int(now // DAY_S), period)
+    found = _windows.get(key)
+    if found is None:
+        found = _period_window(key[0] * DAY_S, period)
+        if len(_windows) >= 4096:
+            _windows.clear()
+        _windows[key] = found
+    return found
+
+
+def _period_window(now: float, period: str) -> tuple[float, float]:
     day = dt.datetime.fromtimestamp(now, tz=dt.UTC).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
@@ -54,7 +72,8 @@ class Quota:
         """The plan's ``quota`` dict as a Quota (None when the plan has none)."""
         if not spec or spec.get("limit") in (None, ""):
             return None
-        return cls(
+        return interned(
+            cls,
             int(spec["limit"]),
             str(spec.get("period") or "DAY").upper(),
             int(spec.get("offset") or 0),

@@ -24,6 +24,10 @@ class Admission:
     def tokens_left(self) -> tuple[tuple[Limit, float], ...]:
         return tuple(zip(self._limits, self._levels, strict=True))
 
+    def tokens(self) -> dict[str, float]:
+        """The tokens left by level, rounded as traces show them (``{"stage": 4.0}``)."""
+        return {x.level: round(left, 3) for x, left in zip(self._limits, self._levels, strict=True)}
+
 
 class Limits:
     def __init__(self) -> None:

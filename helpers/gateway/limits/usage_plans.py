@@ -18,7 +18,7 @@ class KeyRefused(Exception):
     """Why a required API key does not open this stage (for the trace)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Grant:
     """What a usage plan grants one API key on one stage."""
 

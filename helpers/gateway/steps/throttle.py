@@ -83,7 +83,7 @@ def step(ctx: InvocationContext) -> None:
                 quota_left = state.quotas.remaining(grant.plan_id, grant.key_id, grant.quota, now)
     if verdict.refused_by is not None:
         x = verdict.refused_by
-        tokens = {x.level: round(left, 3) for x, left in verdict.tokens_left}
+        tokens = verdict.tokens()
         ctx.trace.add("throttle", f"{x.level} bucket empty", tokens=tokens)
         raise _throttled(ctx, f"{x.label}: no token left (rate {x.rate:g}/s, burst {x.burst})")
     if grant is None:
@@ -92,7 +92,7 @@ def step(ctx: InvocationContext) -> None:
                 break
         else:
             return  # only the default account-sized limits: nothing worth a trace line
-    tokens = {x.level: round(left, 3) for x, left in verdict.tokens_left}
+    tokens = verdict.tokens()
     if quota_left is None:
         ctx.trace.add("throttle", "admitted", tokens=tokens)
     else:
