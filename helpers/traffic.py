@@ -15,11 +15,10 @@ time, with ``requests`` (kept small: a real account pays for every request).
 from __future__ import annotations
 
 import gc
-import heapq
 import math
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -66,7 +65,7 @@ class Client:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outcome:
     t: float  # seconds since the simulation start
     client: str
@@ -251,9 +250,9 @@ def _read(trace: Any, status: int) -> tuple[str, dict[str, float] | None, str, b
     return why, tokens, deployment, canary, region
 
 
-def _schedule(clients: Sequence[Client], seconds: float) -> Iterable[tuple[float, int]]:
-    streams = [[(t, i) for t in c.arrivals(seconds)] for i, c in enumerate(clients)]
-    return heapq.merge(*streams)
+def _schedule(clients: Sequence[Client], seconds: float) -> list[tuple[float, int]]:
+    """Every (arrival time, client index), in order: by time, then by client."""
+    return sorted((t, i) for i, c in enumerate(clients) for t in c.arrivals(seconds))
 
 
 def simulate(

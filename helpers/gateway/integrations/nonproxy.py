@@ -130,11 +130,12 @@ def build_request(ctx: InvocationContext, integration: dict[str, Any]) -> Integr
     out.body = rendered.text.encode()
     out.template = content_type
     out.overrides = rendered.overrides
-    for name, value in ((rendered.overrides.get("request") or {}).get("header") or {}).items():
+    overrides = rendered.overrides.get("request") or {}
+    for name, value in (overrides.get("header") or {}).items():
         out.header[name] = [str(value)]
-    for name, value in ((rendered.overrides.get("request") or {}).get("querystring") or {}).items():
+    for name, value in (overrides.get("querystring") or {}).items():
         out.querystring[name] = [str(value)]
-    for name, value in ((rendered.overrides.get("request") or {}).get("path") or {}).items():
+    for name, value in (overrides.get("path") or {}).items():
         out.path[name] = str(value)
     ctx.trace.add("integration-request", f"template {content_type}", sent=_preview(out.body))
     return out
