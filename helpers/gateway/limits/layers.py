@@ -54,10 +54,15 @@ def stage_method_settings(
     settings: dict[str, Any], resource_path: str, http_method: str
 ) -> tuple[str, dict[str, Any]] | None:
     """(key, settings) of the method's own entry, else ``*/*``, else None."""
-    own = method_settings_key(resource_path, http_method)
-    for key in (own, "*/*"):
-        if key in settings:
-            return key, settings[key]
+    if not settings:
+        return None
+    own = _settings_keys.get((resource_path, http_method)) or method_settings_key(
+        resource_path, http_method
+    )
+    if own in settings:
+        return own, settings[own]
+    if "*/*" in settings:
+        return "*/*", settings["*/*"]
     return None
 
 
