@@ -72,11 +72,12 @@ class InvocationResult:
 class _Pool:
     """Idle containers of one function version, for one configuration."""
 
-    __slots__ = ("idle", "key", "sig")
+    __slots__ = ("arn", "idle", "key", "sig")
 
-    def __init__(self, key: tuple[str, str, str, str], sig: tuple[Any, ...]) -> None:
+    def __init__(self, key: tuple[str, str, str, str], sig: tuple[Any, ...], arn: str) -> None:
         self.key = key
         self.sig = sig
+        self.arn = arn  # the function's unqualified ARN
         self.idle: list[Container] = []
 
 
@@ -233,7 +234,6 @@ class LambdaRuntime:
             fn, qualifier = self._lookup(function, account_id, region, qualifier)
         else:
             fn = resolved
-        check_runtime(fn)
         event = parse_event(event)
         plan = self._plan(fn, qualifier, deadline_s)
         return self._execute(plan, event, log_type)
@@ -279,7 +279,6 @@ class LambdaRuntime:
         client_context: Any = None,
     ) -> InvocationResult:
         """Invoke a function moto already resolved (a ``LambdaFunction``) with a parsed event."""
-        check_runtime(fn)
         plan = self._plan(fn, qualifier, None, client_context)
         return self._execute(plan, event, log_type)
 
@@ -291,7 +290,6 @@ class LambdaRuntime:
         The request id and the execution environment are chosen here, in the caller's thread,
         so ids stay reproducible; only the handler runs in the background.
         """
-        check_runtime(fn)
         plan = self._plan(fn, qualifier, None)
 
         def run() -> None:
@@ -380,7 +378,13 @@ class LambdaRuntime:
         pools = self._pools
         pool = pools.get(key)
         if pool is None or pool.sig != sig:
-            pool = pools[key] = _Pool(key, sig)
+            # a new configuration: checked once, here (the sig holds the runtime; a
+            # function's package type never changes)
+            check_runtime(fn)
+            arn = (
+                f"arn:{fn.partition}:lambda:{fn.region}:{fn.account_id}:function:{fn.function_name}"
+            )
+            pool = pools[key] = _Pool(key, sig, arn)
         cold = False
         try:
             container = pool.idle.pop()
@@ -388,9 +392,7 @@ class LambdaRuntime:
             container = self._new_container(fn, version, pool)
             cold = True
         request_id = self.ids.uuid4()
-        arn = f"arn:{fn.partition}:lambda:{fn.region}:{fn.account_id}:function:{fn.function_name}"
-        if qualifier:
-            arn = f"{arn}:{qualifier}"
+        arn = f"{pool.arn}:{qualifier}" if qualifier else pool.arn
         return _Plan(container, cold, request_id, arn, deadline_s, client_context)
 
     def _new_container(self, fn: Any, version: str, pool: _Pool) -> Container:
@@ -587,20 +589,22 @@ class LambdaRuntime:
                 init_events += 1
             else:
                 captured.append((now_ms, error_event))
-        record = InvocationRecord(
-            request_id,
-            container.version,
-            container.memory_size,
-            start_ms,
-            now_ms,
-            (end - handler_start + virtual_s) * 1000,
-            init_ms,
-            status,
-            captured,
-            init_events,
-        )
-        if self.write_logs:
-            self._logs.submit(container.stream, record)
+        record = None
+        if self.write_logs or log_type == "Tail":  # else nobody reads this invocation's log
+            record = InvocationRecord(
+                request_id,
+                container.version,
+                container.memory_size,
+                start_ms,
+                now_ms,
+                (end - handler_start + virtual_s) * 1000,
+                init_ms,
+                status,
+                captured,
+                init_events,
+            )
+            if self.write_logs:
+                self._logs.submit(container.stream, record)
 
         pool = container.pool
         if keep and container.handler is not None and self._pools.get(pool.key) is pool:
@@ -610,7 +614,7 @@ class LambdaRuntime:
             function_error=function_error,
             request_id=request_id,
             duration_ms=(end - start + virtual_s) * 1000,
-            log_tail=tail(record.events()) if log_type == "Tail" else "",
+            log_tail=tail(record.events()) if record is not None and log_type == "Tail" else "",
             caller_deadline_hit=caller_deadline_hit,
             executed_version=container.version,
             init_duration_ms=init_ms,

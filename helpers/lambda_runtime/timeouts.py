@@ -86,13 +86,16 @@ class Watchdog:
         self._thread: threading.Thread | None = None
 
     def register(self, inv: ActiveInvocation) -> None:
-        with self._lock:
-            self._active[id(inv)] = inv
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="apigw-lab-lambda-watchdog", daemon=True
-                )
-                self._thread.start()
+        # one dict store, atomic under the GIL (the watchdog copies the values under its
+        # lock); only unregister needs the lock, to cancel a time-out it may be raising
+        self._active[id(inv)] = inv
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="apigw-lab-lambda-watchdog", daemon=True
+                    )
+                    self._thread.start()
 
     def unregister(self, inv: ActiveInvocation) -> None:
         """Stop watching ``inv``; cancel a time-out that was raised but not yet delivered."""
