@@ -89,9 +89,9 @@ class FunctionTimedOut(Exception):
 
 #: the last decisions of functions' resource-based policies, by (function, the invoked
 #: version or alias ARN, source ARN, account); each holds the function and the statements
-#: it was made from, and is used only while the function's policy holds exactly those
-#: statement objects (moto replaces or removes a statement, never edits one), so a changed
-#: permission is seen at once
+#: it was made from, and is used only while the function's policy holds the same statements
+#: (moto replaces or removes a statement, never edits one), so a changed permission is seen
+#: at once
 _decisions: dict[tuple[int, str, str, str], tuple[Any, tuple[Any, ...], iam.Decision]] = {}
 _DECISIONS_KEPT = 1024
 
@@ -102,12 +102,8 @@ def _permission(fn: Any, arn: str, source_arn: str, account_id: str) -> iam.Deci
     statements = tuple(control_plane.lambda_policy_statements(fn))
     key = (id(fn), arn, source_arn, account_id)
     known = _decisions.get(key)
-    if (
-        known is not None
-        and known[0] is fn
-        and len(known[1]) == len(statements)
-        and all(a is b for a, b in zip(known[1], statements, strict=True))
-    ):
+    # tuple equality looks at identity first: the same statement objects compare at once
+    if known is not None and known[0] is fn and known[1] == statements:
         return known[2]
     decision = iam.evaluate(
         statements,

@@ -26,7 +26,12 @@ class Admission:
 
     def tokens(self) -> dict[str, float]:
         """The tokens left by level, rounded as traces show them (``{"stage": 4.0}``)."""
-        return {x.level: round(left, 3) for x, left in zip(self._limits, self._levels, strict=True)}
+        # round() on a float formats it in decimal: a whole number of tokens, the usual
+        # case, is its own rounding
+        return {
+            x.level: left if left.is_integer() else round(left, 3)
+            for x, left in zip(self._limits, self._levels, strict=True)
+        }
 
 
 class Limits:

@@ -71,13 +71,16 @@ def grant_for(
         raise KeyRefused("no API key has this value")
     if not key.enabled:
         raise KeyRefused(f"API key {key.id} is disabled")
+    plan_keys = backend.usage_plan_keys
     for plan in backend.usage_plans.values():
-        stages = [
-            s for s in plan.api_stages if s.get("apiId") == api_id and s.get("stage") == stage
-        ]
-        if not stages or key.id not in backend.usage_plan_keys.get(plan.id, {}):
+        if key.id not in plan_keys.get(plan.id, ()):
             continue
-        per_method = (stages[0].get("throttle") or {}).get(
+        for entry in plan.api_stages:
+            if entry.get("apiId") == api_id and entry.get("stage") == stage:
+                break
+        else:
+            continue
+        per_method = (entry.get("throttle") or {}).get(
             method_throttle_key(resource_path, http_method)
         )
         return Grant(
