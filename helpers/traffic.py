@@ -25,6 +25,9 @@ from urllib.parse import urlsplit
 
 #: the aws target sends at most this many real requests per simulation
 AWS_MAX_REQUESTS = 2_000
+#: the moto target keeps what it has simulated out of the garbage collector's passes every
+#: so many requests (see simulate)
+FREEZE_EVERY = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,7 +299,10 @@ def simulate(
     # the objects that exist already (moto, botocore's models, the kernel's...) are kept out
     # of the garbage collector's full passes while the requests run: those passes would
     # otherwise walk the whole heap again and again as the outcomes pile up (an hour at
-    # 100 req/s: a few seconds). Nothing is collected differently, only looked at less.
+    # 100 req/s: a few seconds). So are the outcomes, every FREEZE_EVERY requests (after the
+    # young generations are collected: a request's cyclic garbage, such as an exception and
+    # its frames, dies young). Nothing is collected differently, only looked at less; what
+    # is frozen is looked at again once the simulation ends.
     gc.freeze()
     try:
         outcomes = _send(plane, clock, t0, parts.netloc, templates, clients, seconds, default_region)
@@ -322,7 +328,10 @@ def _send(
     outcomes: list[Outcome] = []
     append = outcomes.append
     traces = plane.traces
-    for t, i in _schedule(clients, seconds):
+    for n, (t, i) in enumerate(_schedule(clients, seconds), 1):
+        if not n % FREEZE_EVERY:
+            gc.collect(1)
+            gc.freeze()
         clock.freeze(t0 + t)
         method, path, query, headers, body = templates[i]
         try:
