@@ -34,9 +34,11 @@ class MethodRequest:
         """The last value sent for ``name``, looked up case-insensitively (as
         :meth:`HttpRequest.header`), also when it came under differently-cased names."""
         name = name.lower()
+        size = len(name)
         found = None
         for key, values in self.headers.items():
-            if key.lower() == name and values:
+            # the length first: most names differ in it, and it costs no lower-casing
+            if len(key) == size and key.lower() == name and values:
                 found = values[-1]
         return found
 

@@ -61,9 +61,10 @@ class HttpRequest:
     def header(self, name: str) -> str | None:
         """The last value of a header, looked up case-insensitively."""
         name = name.lower()
+        size = len(name)
         found = None
         for key, value in self.headers:
-            if key.lower() == name:
+            if len(key) == size and key.lower() == name:
                 found = value
         return found
 
