@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 JA_SETTINGS = .apigw-lab/jupyterlab-ja
 STAMP   = $(VENV)/.installed-$(shell cksum requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup lab lab-ja test lint unit notebooks exercises ja translations bench lock clean site browser
+.PHONY: setup lab lab-ja test lint unit notebooks exercises ja translations bench bench-instructions lock clean site browser
 
 # requirements.txt pins every package, so nothing is left to resolve (--no-deps). uv (a wheel
 # from PyPI) downloads them in parallel: about 25 s instead of pip's 5 minutes here; if uv
@@ -86,6 +86,10 @@ translations: setup
 ## Throughput of the emulator and notebook run times.
 bench: setup
 	$(BIN)/python benchmarks/run.py
+
+## Instructions per request (valgrind): figures a busy machine does not move.
+bench-instructions: setup
+	$(BIN)/python benchmarks/instructions.py
 
 ## The course website from the committed notebooks, not re-executed: build/site/index.html.
 site: setup
