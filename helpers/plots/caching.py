@@ -27,6 +27,7 @@ from matplotlib.ticker import FuncFormatter
 
 from ..cost import region_prices
 from ..gateway.stage_cache import PRICE_PER_HOUR_USD
+from .axes import log_scale
 
 #: hours in a month as AWS's pricing examples count them (365 × 24 / 12)
 HOURS_PER_MONTH = 730
@@ -251,7 +252,7 @@ def plot_cache_costs(
             textcoords="offset points",
         )
     left.set_xticks(range(len(sizes)), [f"{s} GB" for s in sizes], rotation=45)
-    left.set_yscale("log")
+    log_scale(left, "y")
     left.set_ylim(top=max(monthly.values()) * 3)
     left.set_title("Price per month (730 h, running or not)")
     left.set_xlabel("cacheClusterSize")
@@ -267,8 +268,8 @@ def plot_cache_costs(
             linestyle="--" if size in uncertain else "-",
             label=f"{size} GB",
         )
-    right.set_xscale("log")
-    right.set_yscale("log")
+    log_scale(right, "x")
+    log_scale(right, "y")
     right.set_title(f"USD per million backend calls saved (hit ratio {hit_ratio:.1%})")
     right.set_xlabel("steady load on the cached methods (requests/s)")
     right.set_ylabel("USD per million calls saved")

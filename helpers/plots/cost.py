@@ -11,6 +11,8 @@ from typing import Any
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from .axes import log_scale
+
 COLOURS = ("#264653", "#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#6d597a")
 
 
@@ -44,8 +46,8 @@ def monthly_cost(
         points = [(v, c) for v, c in zip(volumes, costs, strict=True) if c > 0]
         ax.plot([v for v, _ in points], [c for _, c in points], color=colour, label=name)
     _mark(ax, marks, (8, -14))
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    log_scale(ax, "x")
+    log_scale(ax, "y")
     ax.xaxis.set_major_formatter(FuncFormatter(_requests))
     ax.yaxis.set_major_formatter(FuncFormatter(_dollars))
     ax.set_xlabel("calls per month (log scale)")
@@ -91,8 +93,8 @@ def polling_vs_push(
     for colour, (name, costs) in zip(COLOURS, curves.items(), strict=False):
         ax.plot(intervals_s, costs, color=colour, label=name)
     _mark(ax, marks, (8, 6))
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    log_scale(ax, "x")
+    log_scale(ax, "y")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g} s"))
     ax.yaxis.set_major_formatter(FuncFormatter(_dollars))
     ax.set_xlabel("seconds between two polls of one client (log scale)")

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from matplotlib.dates import DateFormatter, HourLocator
 from matplotlib.figure import Figure
 
+from .axes import log_scale
+
 COUNT_COLOUR = "#264653"
 FOUR_COLOUR = "#e9c46a"
 FIVE_COLOUR = "#e76f51"
@@ -66,7 +68,7 @@ def dashboard(
                 color=PERCENTILE_COLOURS.get(name),
                 label=f"Latency {name}",
             )
-    axes[2].set_yscale("log")
+    log_scale(axes[2], "y")
     axes[2].set_ylabel("milliseconds (log scale)")
     axes[2].set_title("Latency percentiles")
     axes[2].set_xlabel("time of day (UTC)")
