@@ -9,8 +9,13 @@ real clients (benchmarks/websocket_chat.py), what access/execution logs, detaile
 and X-Ray cost per request (benchmarks/observability.py), and how long each notebook and
 lab solution takes in a fresh kernel. A summary of the targets closes the run.
 
-The machine is shared: wall-clock figures fall with the load average (printed with them);
-per-CPU-second figures much less, so they are the ones to compare between runs.
+The machine is shared: wall-clock figures fall with the load average, and on a virtual
+machine with the host's other guests, which the load average does not show. Each figure is
+printed with the load and the pace: how long a fixed pure-Python loop takes just then, and
+what touching a page of fresh memory costs (a new kernel's imports touch some 50,000; on
+this project's virtual machines that cost swings several-fold). Compare figures taken at a
+similar pace. Per-CPU-second figures move less, and `make bench-instructions` (valgrind's
+instruction counts) not at all.
 """
 
 from __future__ import annotations
@@ -300,10 +305,29 @@ TARGET_NOTEBOOK_S = 10.0
 RESULTS: list[tuple[str, str, str, bool]] = []
 
 
+def pace() -> str:
+    """The machine's pace just now: milliseconds for a million pure-Python additions, and
+    microseconds per page of freshly allocated memory touched (16 MB); the best of three
+    each, so a single interruption does not count."""
+    loop = fault = float("inf")
+    for _ in range(3):
+        start, total = time.perf_counter(), 0
+        for i in range(1_000_000):
+            total += i
+        loop = min(loop, time.perf_counter() - start)
+        start = time.perf_counter()
+        fresh = bytearray(16 << 20)
+        for offset in range(0, len(fresh), 4096):
+            fresh[offset] = 1
+        fault = min(fault, (time.perf_counter() - start) / (len(fresh) // 4096))
+        del fresh
+    return f"loop {loop * 1000:.0f} ms, page {fault * 1e6:.1f} µs"
+
+
 def load() -> str:
     import os
 
-    return f"load {os.getloadavg()[0]:.1f}"
+    return f"load {os.getloadavg()[0]:.1f}, {pace()}"
 
 
 def best_rate(rounds: int, n: int, call) -> tuple[float, float]:
