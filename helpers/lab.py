@@ -377,7 +377,10 @@ def connect(target: str | None = None, *, scope: str = "course", seed: int = 0) 
                 install_tagging(_current.session, scope)
             return _current
         _current = Lab(chosen, scope, seed)
+        from . import quick_exit
         from .cli import register_magic
+
+        quick_exit.install()  # the kernel ends at once when it shuts down or restarts
 
         register_magic()  # %%aws cells run the AWS CLI in this process
         return _current
