@@ -590,17 +590,10 @@ def main() -> int:
     return 0
 
 
-#: a notebook that takes more than this share of the target is run a second time, and the
-#: faster run counts (the throughput figures above are the best of three in the same way:
-#: on a shared virtual machine a run can be slowed by half from outside)
-RERUN_ABOVE = 0.8
-
-
 def notebook_times() -> None:
-    """Each notebook and lab solution run in a fresh kernel, as scripts/run_notebooks.py
-    runs them (kernel start included; nothing written), with its slowest cells. One near
-    the target (over :data:`RERUN_ABOVE` of it) runs again in another fresh kernel, and
-    the faster of its two runs counts; both are printed."""
+    """Each notebook and lab solution run once in a fresh kernel, as scripts/run_notebooks.py
+    runs them (kernel start and shutdown included; nothing written), with its slowest
+    cells."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -612,7 +605,10 @@ def notebook_times() -> None:
             finally:
                 self.cell_times.append((time.perf_counter() - start, cell_index))
 
-    def once(path: Path) -> tuple[float, list[tuple[float, int]]]:
+    print(f"notebook run times (each in a fresh kernel; target under {TARGET_NOTEBOOK_S:g} s)")
+    slow = []
+    paths = sorted([*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("labs/solutions/*.ipynb")])
+    for path in paths:
         nb = nbformat.read(path, as_version=4)
         client = Timed(
             nb, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
@@ -620,24 +616,11 @@ def notebook_times() -> None:
         client.cell_times = []
         start = time.perf_counter()
         client.execute()
-        return time.perf_counter() - start, client.cell_times
-
-    print(
-        f"notebook run times (each in a fresh kernel; target under {TARGET_NOTEBOOK_S:g} s;"
-        f" one over {RERUN_ABOVE * TARGET_NOTEBOOK_S:g} s runs twice, the faster run counts)"
-    )
-    slow = []
-    paths = sorted([*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("labs/solutions/*.ipynb")])
-    for path in paths:
-        runs = [once(path)]
-        if runs[0][0] > RERUN_ABOVE * TARGET_NOTEBOOK_S:
-            runs.append(once(path))
-        took, cell_times = min(runs, key=lambda run: run[0])
-        cells = ", ".join(f"[{i}] {t:.1f} s" for t, i in sorted(cell_times)[::-1][:3])
+        took = time.perf_counter() - start
+        cells = ", ".join(f"[{i}] {t:.1f} s" for t, i in sorted(client.cell_times)[::-1][:3])
         mark = "" if took < TARGET_NOTEBOOK_S else "  OVER"
-        both = f" (runs {' and '.join(f'{run[0]:.1f}' for run in runs)} s)" if len(runs) > 1 else ""
         print(
-            f"  {path.relative_to(ROOT)!s:<52} {took:5.1f} s{mark}{both}"
+            f"  {path.relative_to(ROOT)!s:<52} {took:5.1f} s{mark}"
             f"  (slowest cells {cells}; {load()})"
         )
         if took >= TARGET_NOTEBOOK_S:
