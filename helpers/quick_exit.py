@@ -2,11 +2,11 @@
 
 When a Python process ends, CPython tears its modules down and collects their garbage as it
 goes. A kernel holding moto's backends, botocore's service models, matplotlib and a
-notebook's results has some 300,000 objects to walk, again and again: ending it took most
-of a second (0.7-0.9 s here), on every kernel restart and at the end of every notebook run.
+notebook's results has some 300,000 objects to walk, again and again: ending it took 0.7 to
+1.6 s here, on every kernel restart and at the end of every notebook run.
 Freezing the heap when the process begins to exit (``gc.freeze``, from an ``atexit``
 handler) leaves those objects to the operating system, which takes the whole memory back
-at once; the process ends in about 0.15 s.
+at once; the kernel ends in about a tenth of a second.
 
 Nothing is lost: the ``atexit`` handlers registered after this one (on the aws target,
 releasing a playground's resources) still run first, those registered before it still run

@@ -15,9 +15,5 @@ LOG_MINOR_SUBS = (2.0, 5.0)
 
 def log_scale(ax: Any, axis: Literal["x", "y"] = "y") -> None:
     """Put ``axis`` of ``ax`` on a base-10 log scale with minor ticks at 2 and 5."""
-    if axis == "x":
-        ax.set_xscale("log")
-        ax.xaxis.set_minor_locator(LogLocator(subs=LOG_MINOR_SUBS))
-    else:
-        ax.set_yscale("log")
-        ax.yaxis.set_minor_locator(LogLocator(subs=LOG_MINOR_SUBS))
+    getattr(ax, f"set_{axis}scale")("log")
+    getattr(ax, f"{axis}axis").set_minor_locator(LogLocator(subs=LOG_MINOR_SUBS))
